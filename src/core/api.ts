@@ -1,0 +1,79 @@
+// The typed entry points the service (API, queue worker, CLI) uses to reach the math core.
+// Nothing outside src/core should import deeper than this file and ./data/types.ts.
+import type { Algorithm, TrainConfig } from './config.js';
+import type { ClassDataset, FeatureRows, InputSpec } from './data/types.js';
+
+export interface Progress {
+  iteration: number;
+  iterations: number;
+  /** Mean meta-training query loss / accuracy over the last meta-batch. */
+  loss: number;
+  accuracy: number;
+  /** Latest validation accuracy, null until the first validation. */
+  validationAccuracy: number | null;
+  tasksPerSecond: number;
+  etaSeconds: number;
+}
+
+export interface Accuracy {
+  mean: number;
+  /** Half-width of the 95% confidence interval over episodes. */
+  ci95: number;
+}
+
+export interface EvaluationReport {
+  episodes: number;
+  ways: number;
+  shots: number;
+  queries: number;
+  accuracy: Accuracy;
+  /** Same episodes: (a) the network trained from scratch on each support set,
+   *  (b) supervised pre-training on all meta-train classes, then the head fine-tuned. */
+  baselines: { scratch: Accuracy; pretrained: Accuracy } | null;
+}
+
+export interface CheckpointInfo {
+  iteration: number;
+  path: string;
+}
+
+export interface TrainRunOptions {
+  dataset: ClassDataset;
+  config: TrainConfig;
+  /** Directory that holds this run's checkpoints (created if missing). */
+  dir: string;
+  /** Continue from the newest checkpoint in `dir` when there is one. */
+  resume?: boolean;
+  onProgress?: (progress: Progress) => void | Promise<void>;
+  onCheckpoint?: (checkpoint: CheckpointInfo) => void | Promise<void>;
+  /** Checked between meta-iterations; an aborted run stops there and keeps its checkpoints. */
+  signal?: AbortSignal;
+}
+
+export interface TrainResult {
+  status: 'completed' | 'cancelled';
+  iterations: number;
+  /** Checkpoint directory of the best (validation) weights; the one to serve. */
+  bestCheckpoint: string;
+  bestValidationAccuracy: number | null;
+  evaluation: EvaluationReport | null;
+}
+
+/** A model loaded for serving: adapt once on a support set, then predict many times. */
+export interface Predictor {
+  readonly algorithm: Algorithm;
+  readonly spec: InputSpec;
+  /** Most labels one support set may hold (MAML's head width); Infinity for prototypical networks. */
+  readonly maxWays: number;
+  readonly defaultSteps: number;
+  /** `labels[i]` in 0..ways-1 is the class of support row i. */
+  adapt(support: FeatureRows, labels: Int32Array, ways: number, steps?: number): AdaptedTask;
+  dispose(): void;
+}
+
+export interface AdaptedTask {
+  readonly ways: number;
+  /** Class probabilities, row-major: n * ways. */
+  predict(query: FeatureRows): Float32Array;
+  dispose(): void;
+}

@@ -1,0 +1,55 @@
+// Configuration of one meta-training run. The service validates user input into this
+// shape (zod at the edge); the core trusts it.
+
+export type Algorithm = 'maml' | 'fomaml' | 'reptile' | 'protonet';
+export const ALGORITHMS: readonly Algorithm[] = ['maml', 'fomaml', 'reptile', 'protonet'];
+
+export interface ModelConfig {
+  /** Conv filters per block of the image encoder (conv4: 4 blocks). */
+  filters: number;
+  /** Hidden widths of the text/vector encoders (MLP). */
+  hidden: number[];
+  /** Width every modality is projected to before fusion; used only when the data has several modalities. */
+  fusionDim: number;
+}
+
+export interface TrainConfig {
+  algorithm: Algorithm;
+  model: ModelConfig;
+  episode: { ways: number; shots: number; queries: number };
+  inner: { steps: number; lr: number };
+  outer: { lr: number; metaBatchSize: number; iterations: number };
+  /** Validate every `every` iterations on `episodes` validation tasks; keep the best. 0 disables. */
+  validation: { every: number; episodes: number };
+  checkpointEvery: number;
+  seed: number;
+  evaluation: { episodes: number; baselines: boolean };
+  /** Fractions of classes for meta-train / validation / test. */
+  split: { train: number; validation: number; test: number };
+  /** Add 90/180/270-degree rotations of image classes as new classes (Omniglot protocol). */
+  rotations: boolean;
+}
+
+export const DEFAULT_MODEL: ModelConfig = { filters: 64, hidden: [256, 128], fusionDim: 64 };
+
+export function defaultTrainConfig(overrides: Partial<TrainConfig> = {}): TrainConfig {
+  const algorithm = overrides.algorithm ?? 'maml';
+  return {
+    algorithm,
+    model: { ...DEFAULT_MODEL, ...overrides.model },
+    episode: { ways: 5, shots: 1, queries: 15, ...overrides.episode },
+    inner: { steps: algorithm === 'reptile' ? 5 : 1, lr: algorithm === 'reptile' ? 0.1 : 0.4, ...overrides.inner },
+    outer: {
+      lr: algorithm === 'reptile' ? 1.0 : 1e-3,
+      metaBatchSize: 32,
+      iterations: 1000,
+      ...overrides.outer,
+    },
+    validation: { every: 100, episodes: 50, ...overrides.validation },
+    checkpointEvery: overrides.checkpointEvery ?? 100,
+    seed: overrides.seed ?? 1,
+    evaluation: { episodes: 600, baselines: true, ...overrides.evaluation },
+    split: { train: 0.7, validation: 0.1, test: 0.2, ...overrides.split },
+    rotations: overrides.rotations ?? false,
+  };
+}

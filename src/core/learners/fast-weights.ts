@@ -1,0 +1,96 @@
+// Gradient-based adaptation shared by MAML, first-order MAML, Reptile and the from-scratch
+// baseline: plain SGD on a copy of the weights, differentiable when run under an outer tape.
+import { tf, type Scalar, type Tensor, type Tensor2D } from '../tensor/tf.js';
+import { crossEntropy, oneHot } from '../tensor/ops.js';
+import type { AdaptedTask } from '../api.js';
+import type { FeatureRows } from '../data/types.js';
+import { concatRows, disposeInputs, toInputs, type Inputs } from '../models/inputs.js';
+import type { Network } from '../models/network.js';
+import { queryPart } from './task.js';
+
+/** Scores for the first `ways` outputs: a support set may use fewer labels than the head has. */
+export function taskLogits(
+  network: Network,
+  params: readonly Tensor[],
+  inputs: Inputs,
+  statRows: number,
+  ways: number,
+): Tensor2D {
+  const logits = network.logits(params, inputs, statRows);
+  return ways === logits.shape[1] ? logits : tf.slice(logits, [0, 0], [logits.shape[0], ways]);
+}
+
+/**
+ * `steps` SGD steps on the cross-entropy of `inputs` (batch-norm statistics over all its rows).
+ * Under an enclosing tf.grads the inner gradients stay on that tape, which makes the outer
+ * gradient exact second order.
+ */
+export function sgdSteps(
+  network: Network,
+  params: readonly Tensor[],
+  inputs: Inputs,
+  targets: Tensor2D,
+  steps: number,
+  lr: number,
+): Tensor[] {
+  let current = [...params];
+  const ways = targets.shape[1];
+  for (let s = 0; s < steps; s++) {
+    const loss = (...weights: Tensor[]): Scalar =>
+      crossEntropy(taskLogits(network, weights, inputs, inputs.n, ways), targets);
+    const grads = tf.grads(loss)(current);
+    current = current.map((w, i) => tf.sub(w, tf.mul(grads[i], lr)));
+  }
+  return current;
+}
+
+/** An adapted task whose scores come from a head over (support + query) rows. */
+export class ScoredTask implements AdaptedTask {
+  private disposed = false;
+
+  constructor(
+    readonly ways: number,
+    private readonly support: FeatureRows,
+    private readonly weights: Tensor[],
+    private readonly score: (weights: readonly Tensor[], all: Inputs, supportRows: number) => Tensor2D,
+  ) {}
+
+  predict(query: FeatureRows): Float32Array {
+    if (this.disposed) throw new Error('this adapted task was disposed');
+    const all = toInputs(concatRows(this.support, query));
+    try {
+      return tf.tidy(() => tf.softmax(queryPart(this.score(this.weights, all, this.support.n), this.support.n))).dataSync() as Float32Array;
+    } finally {
+      disposeInputs(all);
+    }
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    tf.dispose(this.weights);
+  }
+}
+
+/** Fine-tune a copy of `params` on a support set with SGD, as MAML does at test time. */
+export function adaptBySgd(
+  network: Network,
+  params: readonly Tensor[],
+  support: FeatureRows,
+  labels: Int32Array,
+  ways: number,
+  steps: number,
+  lr: number,
+): AdaptedTask {
+  const inputs = toInputs(support);
+  const targets = oneHot(labels, ways);
+  try {
+    const fast = tf.tidy(() => sgdSteps(network, params, inputs, targets, steps, lr).map((w) => tf.clone(w)));
+    return new ScoredTask(ways, support, fast, (weights, all, supportRows) =>
+      taskLogits(network, weights, all, supportRows, ways),
+    );
+  } finally {
+    disposeInputs(inputs);
+    targets.dispose();
+  }
+}

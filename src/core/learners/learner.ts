@@ -1,0 +1,32 @@
+// The interface every meta-learner implements (one small file per algorithm, as in
+// learn2learn): a per-task meta-gradient for training, and adapt -> predict for serving.
+import type { Algorithm } from '../config.js';
+import type { AdaptedTask } from '../api.js';
+import type { FeatureRows } from '../data/types.js';
+import type { Network } from '../models/network.js';
+import type { Tensor } from '../tensor/tf.js';
+import type { TaskTensors } from './task.js';
+
+export interface TaskResult {
+  /** Query loss and accuracy after adaptation, for progress reports. */
+  loss: number;
+  accuracy: number;
+  /** This task's contribution to the outer update, one tensor per parameter (caller disposes). */
+  grads: Tensor[];
+}
+
+export interface InnerLoop {
+  steps: number;
+  lr: number;
+}
+
+export interface MetaLearner {
+  readonly algorithm: Algorithm;
+  readonly network: Network;
+  readonly inner: InnerLoop;
+  /** Reptile's update is a step towards the adapted weights, the others follow Adam. */
+  readonly outerRule: 'adam' | 'interpolate';
+  metaGradient(params: readonly Tensor[], task: TaskTensors): TaskResult;
+  /** Fine-tune a clone of `params` on a support set; the result owns its tensors. */
+  adapt(params: readonly Tensor[], support: FeatureRows, labels: Int32Array, ways: number, steps?: number): AdaptedTask;
+}

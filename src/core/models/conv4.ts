@@ -1,0 +1,40 @@
+// The Omniglot/MAML image encoder: blocks of [3×3 conv, batch norm, ReLU, 2×2 max-pool].
+// No conv bias: batch norm's shift makes it redundant.
+import { tf, type Tensor, type Tensor2D, type Tensor4D } from '../tensor/tf.js';
+import { batchNorm, convSame, maxPool2 } from '../tensor/ops.js';
+import type { Encoder } from './encoder.js';
+import type { ParamSpec } from './params.js';
+
+export function conv4Encoder(
+  image: { height: number; width: number; channels: number },
+  filters: number,
+  blocks = 4,
+): Encoder {
+  const params: ParamSpec[] = [];
+  let height = image.height;
+  let width = image.width;
+  for (let b = 0; b < blocks; b++) {
+    const cin = b === 0 ? image.channels : filters;
+    params.push(
+      { name: `image.block${b + 1}.conv`, shape: [3, 3, cin, filters], init: 'he' },
+      { name: `image.block${b + 1}.bn.gamma`, shape: [filters], init: 'ones' },
+      { name: `image.block${b + 1}.bn.beta`, shape: [filters], init: 'zeros' },
+    );
+    height = Math.floor(height / 2);
+    width = Math.floor(width / 2);
+  }
+  if (height < 1 || width < 1) throw new Error(`a ${image.height}×${image.width} image is too small for ${blocks} pooling blocks`);
+  return {
+    params,
+    outDim: height * width * filters,
+    apply(p: readonly Tensor[], input: Tensor, statRows: number, rowWeights?: Tensor): Tensor2D {
+      let h = input as Tensor4D;
+      for (let b = 0; b < blocks; b++) {
+        h = convSame(h, p[3 * b] as Tensor4D);
+        h = batchNorm(h, p[3 * b + 1], p[3 * b + 2], statRows, rowWeights);
+        h = maxPool2(tf.relu(h));
+      }
+      return tf.reshape(h, [h.shape[0], -1]);
+    },
+  };
+}

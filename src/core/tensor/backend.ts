@@ -1,0 +1,120 @@
+// Picks the fastest TensorFlow.js backend this machine can run, once per process, and says why
+// the faster ones were skipped. The native (libtensorflow) and WebGPU packages are optional
+// dependencies: their installs need downloads or GPUs that many machines lack.
+import { tf } from './tf.js';
+import { CoreError } from '../errors.js';
+
+export type BackendPreference = 'auto' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
+
+export interface BackendInfo {
+  /** tfjs backend name: tensorflow | webgpu | wasm | cpu. */
+  name: string;
+  /** What runs the kernels (GPU adapter, CUDA, CPU with SIMD, ...); null when unknown. */
+  device: string | null;
+  skipped: { backend: string; reason: string }[];
+}
+
+type Attempt = { backend: string; run: () => Promise<string | null> };
+
+async function importOptional(name: string): Promise<unknown> {
+  return import(name);
+}
+
+// A software WebGPU adapter (lavapipe) is slower than wasm: `auto` never picks one, but asking
+// for webgpu by name accepts it, which is how CI tests the webgpu path without a GPU.
+const attempts = (auto: boolean): Record<Exclude<BackendPreference, 'auto'>, Attempt[]> => ({
+  tensorflow: [
+    {
+      backend: 'tensorflow (CUDA, @tensorflow/tfjs-node-gpu)',
+      run: async () => {
+        await importOptional('@tensorflow/tfjs-node-gpu');
+        await activate('tensorflow');
+        return 'CUDA GPU via libtensorflow';
+      },
+    },
+    {
+      backend: 'tensorflow (CPU, @tensorflow/tfjs-node)',
+      run: async () => {
+        await importOptional('@tensorflow/tfjs-node');
+        await activate('tensorflow');
+        return 'CPU via libtensorflow';
+      },
+    },
+  ],
+  webgpu: [
+    {
+      backend: 'webgpu',
+      run: async () => {
+        const { enableWebGpu } = await import('./webgpu.js');
+        const device = await enableWebGpu(!auto);
+        await activate('webgpu');
+        return device;
+      },
+    },
+  ],
+  wasm: [
+    {
+      backend: 'wasm',
+      run: async () => {
+        await import('@tensorflow/tfjs-backend-wasm');
+        await activate('wasm');
+        const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+        return `CPU via WebAssembly (${simd ? 'SIMD' : 'no SIMD'}, 1 thread)`;
+      },
+    },
+  ],
+  cpu: [
+    {
+      backend: 'cpu',
+      run: async () => {
+        await import('@tensorflow/tfjs-backend-cpu');
+        await activate('cpu');
+        return 'CPU via plain JavaScript';
+      },
+    },
+  ],
+});
+
+async function activate(name: string): Promise<void> {
+  if (!(await tf.setBackend(name))) throw new Error(`tf.setBackend('${name}') returned false`);
+  await tf.ready();
+}
+
+const AUTO_ORDER: Exclude<BackendPreference, 'auto'>[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
+
+let current: Promise<BackendInfo> | null = null;
+
+/** Selects the backend once; later calls return the same result whatever they ask for. */
+export function initBackend(preference: BackendPreference = 'auto'): Promise<BackendInfo> {
+  current ??= select(preference);
+  return current;
+}
+
+async function select(preference: BackendPreference): Promise<BackendInfo> {
+  // tfjs prints an advert for tfjs-node on first use in Node; it is noise in our logs.
+  tf.env().set('IS_TEST', true);
+  const order = preference === 'auto' ? AUTO_ORDER : [preference];
+  const skipped: BackendInfo['skipped'] = [];
+  const candidates = attempts(preference === 'auto');
+  for (const kind of order) {
+    for (const attempt of candidates[kind]) {
+      try {
+        const device = await attempt.run();
+        return { name: tf.getBackend(), device, skipped };
+      } catch (error) {
+        skipped.push({ backend: attempt.backend, reason: firstLine(error) });
+      }
+    }
+  }
+  throw new CoreError(
+    'backend_unavailable',
+    `no TensorFlow.js backend could start (${preference}): ` +
+      skipped.map((s) => `${s.backend}: ${s.reason}`).join('; '),
+    { skipped },
+  );
+}
+
+function firstLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n')[0].slice(0, 300);
+}

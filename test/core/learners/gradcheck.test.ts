@@ -1,0 +1,52 @@
+// Second-order MAML must be exactly second order: its meta-gradient matches central finite
+// differences of the meta-loss, and differs clearly from the first-order one. Run on the cpu
+// and wasm backends, for an MLP and a (small) conv4 with batch norm.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
+import { tf, type Tensor } from '../../../src/core/tensor/tf.js';
+import { crossEntropy } from '../../../src/core/tensor/ops.js';
+import { buildNetwork } from '../../../src/core/models/network.js';
+import { maml } from '../../../src/core/learners/maml.js';
+import { sgdSteps, taskLogits } from '../../../src/core/learners/fast-weights.js';
+import { disposeTaskTensors, queryPart, toTaskTensors } from '../../../src/core/learners/task.js';
+import { Random } from '../../../src/core/random.js';
+import type { InputSpec } from '../../../src/core/data/types.js';
+import { randomEpisode } from '../../helpers/random-episode.js';
+import { checkGradient } from '../../helpers/gradcheck.js';
+
+const CASES: { name: string; spec: InputSpec; filters: number; hidden: number[]; steps: number }[] = [
+  { name: 'mlp', spec: { vector: { dim: 12 } }, filters: 4, hidden: [16, 8], steps: 2 },
+  { name: 'conv4', spec: { image: { height: 16, width: 16, channels: 1 } }, filters: 3, hidden: [], steps: 1 },
+];
+
+for (const backend of ['cpu', 'wasm']) {
+  for (const c of CASES) {
+    test(`second-order MAML meta-gradient matches finite differences: ${c.name} on ${backend}`, async (t) => {
+      await tf.setBackend(backend);
+      const before = tf.memory().numTensors;
+      const network = buildNetwork(c.spec, { filters: c.filters, hidden: c.hidden, fusionDim: 8 }, 3);
+      const inner = { steps: c.steps, lr: 0.3 };
+      const params = network.init(new Random(3));
+      const task = toTaskTensors(randomEpisode(c.spec, { ways: 3, shots: 1, queries: 2 }, 11));
+      const metaLoss = (weights: Tensor[]) =>
+        tf.tidy(() => {
+          const fast = sgdSteps(network, weights, task.support, task.supportTargets, inner.steps, inner.lr);
+          const scores = queryPart(taskLogits(network, fast, task.all, task.supportRows, task.ways), task.supportRows);
+          return crossEntropy(scores, task.queryTargets).dataSync()[0];
+        });
+      const second = maml(network, inner, false).metaGradient(params, task);
+      const first = maml(network, inner, true).metaGradient(params, task);
+      const soCheck = checkGradient(metaLoss, params, second.grads);
+      const foCheck = checkGradient(metaLoss, params, first.grads);
+      t.diagnostic(`max relative error vs FD: second order ${soCheck.maxRelativeError.toExponential(2)}, first order ${foCheck.maxRelativeError.toExponential(2)} (${soCheck.checked} checks)`);
+      assert.ok(soCheck.maxRelativeError <= 1e-2, `second order: max relative error ${soCheck.maxRelativeError}`);
+      assert.ok(foCheck.maxRelativeError > 0.1, `first order should differ: ${foCheck.maxRelativeError}`);
+      assert.ok(Math.abs(second.loss - metaLoss(params)) < 1e-5);
+      tf.dispose([...params, ...second.grads, ...first.grads]);
+      disposeTaskTensors(task);
+      assert.equal(tf.memory().numTensors, before);
+    });
+  }
+}
