@@ -1,7 +1,7 @@
 // The typed entry points the service (API, queue worker, CLI) uses to reach the math core.
 // Nothing outside src/core should import deeper than this file and ./data/types.ts.
 import type { Algorithm, TrainConfig } from './config.js';
-import type { ClassDataset, FeatureRows, InputSpec } from './data/types.js';
+import type { ClassDataset, ClassView, FeatureRows, InputSpec } from './data/types.js';
 
 export interface Progress {
   iteration: number;
@@ -37,9 +37,18 @@ export interface CheckpointInfo {
   path: string;
 }
 
+/** Which (possibly rotated) classes meta-train, validate and test. */
+export interface DataSplit {
+  train: ClassView[];
+  validation: ClassView[];
+  test: ClassView[];
+}
+
 export interface TrainRunOptions {
   dataset: ClassDataset;
   config: TrainConfig;
+  /** A fixed class split (e.g. Omniglot's background/evaluation); otherwise config.split's fractions. */
+  split?: DataSplit;
   /** Directory that holds this run's checkpoints (created if missing). */
   dir: string;
   /** Continue from the newest checkpoint in `dir` when there is one. */

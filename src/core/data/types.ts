@@ -49,6 +49,8 @@ export interface Episode {
   readonly queryLabels: Int32Array;
   /** Which dataset class each episode label stands for (after the per-task permutation). */
   readonly classIds: readonly number[];
+  /** The same with rotations: label k is views[k]; set by the episode sampler. */
+  readonly views?: readonly ClassView[];
 }
 
 /** Quarter turns counter-clockwise (as numpy's rot90). */

@@ -1,0 +1,64 @@
+// Serving: load a checkpoint once, then adapt to any support set in milliseconds and score
+// queries against it. Validates what a client can get wrong about a support set.
+import { tf, type Tensor } from '../tensor/tf.js';
+import type { AdaptedTask, Predictor } from '../api.js';
+import type { FeatureRows } from '../data/types.js';
+import { MODALITIES } from '../data/types.js';
+import { CoreError } from '../errors.js';
+import { readCheckpoint, readManifest } from '../checkpoint/checkpoint.js';
+import { createLearner, headWidth } from '../learners/index.js';
+import { buildNetwork } from '../models/network.js';
+
+function checkSupport(labels: Int32Array, ways: number, maxWays: number): void {
+  if (ways < 2) throw new CoreError('unusable_support_set', 'a support set needs at least two labels');
+  if (ways > maxWays) {
+    throw new CoreError(
+      'unusable_support_set',
+      `this model serves at most ${maxWays} labels per support set; ${ways} were given`,
+      { maxWays, ways },
+    );
+  }
+  const counts = new Array<number>(ways).fill(0);
+  labels.forEach((label) => counts[label]++);
+  const empty = counts.findIndex((c) => c === 0);
+  if (empty >= 0) throw new CoreError('unusable_support_set', `label ${empty} has no support example`);
+}
+
+/**
+ * A modality no support row has cannot be calibrated (its batch-norm statistics would be
+ * empty), so queries are scored without it, from the modalities the support set shows.
+ */
+function withoutUnseenModalities(support: FeatureRows, query: FeatureRows): FeatureRows {
+  const present = { ...query.present };
+  for (const m of MODALITIES) {
+    const supportPresent = support.present[m];
+    if (supportPresent && !supportPresent.some((p) => p === 1)) present[m] = new Uint8Array(query.n);
+  }
+  return { ...query, present };
+}
+
+export async function loadPredictor(checkpointPath: string): Promise<Predictor> {
+  const manifest = await readManifest(checkpointPath);
+  const { config, spec } = manifest;
+  const network = buildNetwork(spec, config.model, headWidth(config.algorithm, config.episode.ways));
+  const learner = createLearner(config.algorithm, network, config.inner);
+  const { params: values } = await readCheckpoint(checkpointPath, network.params);
+  const params: Tensor[] = values.map((v, i) => tf.tensor(v, network.params[i].shape));
+  const maxWays = network.outputs ?? Infinity;
+  return {
+    algorithm: config.algorithm,
+    spec,
+    maxWays,
+    defaultSteps: config.algorithm === 'protonet' ? 0 : config.inner.steps,
+    adapt(support, labels, ways, steps): AdaptedTask {
+      checkSupport(labels, ways, maxWays);
+      const task = learner.adapt(params, support, labels, ways, steps);
+      return {
+        ways,
+        predict: (query) => task.predict(withoutUnseenModalities(support, query)),
+        dispose: () => task.dispose(),
+      };
+    },
+    dispose: () => tf.dispose(params),
+  };
+}

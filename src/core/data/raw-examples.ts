@@ -1,0 +1,120 @@
+// User-supplied examples (API bodies, uploads) -> FeatureRows. Every path that turns
+// raw input into model input goes through `featurize`, so training data and serving
+// requests are featurised by the same code under the same spec.
+import { CoreError } from '../errors.js';
+import { DEFAULT_CONCURRENCY, mapLimit } from './concurrency.js';
+import { decodeImage } from './images.js';
+import { allocateRows, columns } from './rows.js';
+import { TEXT_FEATURES, writeTextFeatures } from './text-features.js';
+import { MODALITIES, type ClassDataset, type FeatureRows, type InputSpec, type Modality } from './types.js';
+
+export interface RawExample {
+  label?: string;
+  text?: string;
+  /** PNG/JPEG/... bytes, base64 or a base64 data URL. */
+  image?: Buffer | string;
+  vector?: number[];
+}
+
+export interface SpecOptions {
+  /** Square side images are resized to (default 28). */
+  imageSize?: number;
+  /** 1 = grayscale (default), 3 = RGB. */
+  channels?: 1 | 3;
+  textFeatures?: number;
+  /** Store 1 - intensity; see InputSpec. */
+  invert?: boolean;
+}
+
+/** Missing means undefined or JSON null; an empty string is present text (all zeros). */
+function has(example: RawExample, modality: Modality): boolean {
+  return example[modality] !== undefined && example[modality] !== null;
+}
+
+function fail(index: number, message: string): CoreError {
+  return new CoreError('invalid_data', `example ${index}: ${message}`, { example: index });
+}
+
+/** The spec covering every modality that occurs in `examples`. */
+export function inferSpec(examples: readonly RawExample[], opts: SpecOptions = {}): InputSpec {
+  const spec: InputSpec = {};
+  if (examples.some((e) => has(e, 'image'))) {
+    const size = opts.imageSize ?? 28;
+    spec.image = { height: size, width: size, channels: opts.channels ?? 1, ...(opts.invert ? { invert: true } : {}) };
+  }
+  if (examples.some((e) => has(e, 'text'))) spec.text = { features: opts.textFeatures ?? TEXT_FEATURES };
+  const firstVector = examples.findIndex((e) => has(e, 'vector'));
+  if (firstVector >= 0) {
+    const dim = examples[firstVector].vector!.length;
+    examples.forEach((e, i) => {
+      if (has(e, 'vector') && e.vector!.length !== dim) {
+        throw fail(i, `vector has length ${e.vector!.length}, but example ${firstVector} has ${dim}`);
+      }
+    });
+    spec.vector = { dim };
+  }
+  if (!spec.image && !spec.text && !spec.vector) throw new CoreError('invalid_data', 'no example has an image, text or vector');
+  return spec;
+}
+
+/** Rows for `examples` under `spec`; a missing modality is zeros with present = 0. */
+export async function featurize(examples: readonly RawExample[], spec: InputSpec): Promise<FeatureRows> {
+  const rows = allocateRows(spec, examples.length);
+  const cols = Object.fromEntries(columns(rows).map((col) => [col.modality, col]));
+  examples.forEach((example, i) => {
+    const present = MODALITIES.filter((m) => has(example, m));
+    if (present.length === 0) throw fail(i, 'has no image, text or vector');
+    const unknown = present.find((m) => !cols[m]);
+    if (unknown) throw fail(i, `has ${unknown === 'image' ? 'an' : 'a'} ${unknown}, but the input spec takes none`);
+  });
+
+  examples.forEach((example, i) => {
+    const { text, vector } = example;
+    if (has(example, 'text')) {
+      if (typeof text !== 'string') throw fail(i, 'text must be a string');
+      const col = cols.text;
+      writeTextFeatures(text, col.data.subarray(i * col.width, (i + 1) * col.width));
+      col.present[i] = 1;
+    }
+    if (has(example, 'vector')) {
+      const col = cols.vector;
+      if (!Array.isArray(vector) || vector.length !== col.width) {
+        throw fail(i, `vector must be an array of ${col.width} numbers`);
+      }
+      if (!vector.every(Number.isFinite)) throw fail(i, 'vector has a value that is not a finite number');
+      col.data.set(vector, i * col.width);
+      col.present[i] = 1;
+    }
+  });
+
+  const withImage = examples.flatMap((example, i) => (has(example, 'image') ? [i] : []));
+  await mapLimit(withImage, DEFAULT_CONCURRENCY, async (i) => {
+    const col = cols.image;
+    try {
+      col.data.set(await decodeImage(examples[i].image!, spec.image!), i * col.width);
+    } catch (error) {
+      throw error instanceof CoreError ? fail(i, error.message) : error;
+    }
+    col.present[i] = 1;
+  });
+  return rows;
+}
+
+/**
+ * A labelled dataset from raw examples. Class indices follow the sorted label strings
+ * (code-unit order), so the same examples in any order give the same dataset.
+ */
+export async function buildDataset(
+  name: string,
+  examples: readonly RawExample[],
+  opts: SpecOptions & { spec?: InputSpec } = {},
+): Promise<ClassDataset> {
+  examples.forEach((example, i) => {
+    if (typeof example.label !== 'string' || example.label.length === 0) throw fail(i, 'needs a label');
+  });
+  const classNames = [...new Set(examples.map((e) => e.label!))].sort();
+  const index = new Map(classNames.map((label, i) => [label, i]));
+  const labels = Int32Array.from(examples, (e) => index.get(e.label!)!);
+  const rows = await featurize(examples, opts.spec ?? inferSpec(examples, opts));
+  return { name, classNames, rows, labels };
+}

@@ -1,0 +1,171 @@
+// trainRun: dataset -> class split -> episodes -> meta-learner -> checkpoints -> evaluation.
+// The one entry point the queue worker and the CLI use to meta-train.
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { tf, type Tensor } from '../tensor/tf.js';
+import type { DataSplit, EvaluationReport, Progress, TrainResult, TrainRunOptions } from '../api.js';
+import type { TrainConfig } from '../config.js';
+import type { ClassDataset } from '../data/types.js';
+import { CoreError } from '../errors.js';
+import { createLearner, headWidth } from '../learners/index.js';
+import type { MetaLearner } from '../learners/learner.js';
+import { buildNetwork } from '../models/network.js';
+import { Random } from '../random.js';
+import { EpisodeSampler } from '../episodes/sampler.js';
+import { splitClasses, withRotations } from '../episodes/splits.js';
+import {
+  readCheckpoint,
+  updateManifest,
+  writeCheckpoint,
+  type CheckpointData,
+  type RunMetrics,
+} from '../checkpoint/checkpoint.js';
+import { checkpointName, pruneCheckpoints, readPointer, writePointer } from '../checkpoint/run-dir.js';
+import { evaluate, validationAccuracy } from '../evaluation/evaluate.js';
+import { metaStep } from './meta-step.js';
+import { adam, interpolate, type OuterOptimizer } from './optimizer.js';
+
+/** Independent random streams, so that e.g. validation never shifts the training episodes. */
+const STREAM = { init: 0, sampler: 1, validation: 2, test: 3 } as const;
+export const streamSeed = (seed: number, stream: keyof typeof STREAM) => seed * 4 + STREAM[stream];
+
+function makeSplit(dataset: ClassDataset, config: TrainConfig): DataSplit {
+  const split = splitClasses(dataset.classNames.length, config.split, new Random(streamSeed(config.seed, 'init')));
+  const rotate = config.rotations && dataset.rows.spec.image !== undefined;
+  return {
+    train: withRotations(split.train, rotate),
+    validation: withRotations(split.validation, rotate),
+    test: withRotations(split.test, rotate),
+  };
+}
+
+async function latestCheckpoint(dir: string, learner: MetaLearner): Promise<CheckpointData | null> {
+  const pointer = await readPointer(dir, 'latest');
+  return pointer ? readCheckpoint(join(dir, pointer.checkpoint), learner.network.params) : null;
+}
+
+export async function trainRun(opts: TrainRunOptions): Promise<TrainResult> {
+  const { dataset, config, dir } = opts;
+  await mkdir(dir, { recursive: true });
+  const network = buildNetwork(dataset.rows.spec, config.model, headWidth(config.algorithm, config.episode.ways));
+  const learner = createLearner(config.algorithm, network, config.inner);
+  const restored = opts.resume ? await latestCheckpoint(dir, learner) : null;
+  const split = restored?.manifest.split ?? opts.split ?? makeSplit(dataset, config);
+  if (split.train.length < config.episode.ways) {
+    throw new CoreError(
+      'invalid_data',
+      `${config.episode.ways}-way episodes need ${config.episode.ways} meta-train classes; the split has ${split.train.length}`,
+    );
+  }
+  let params: Tensor[] = restored
+    ? restored.params.map((values, i) => tf.tensor(values, network.params[i].shape))
+    : network.init(new Random(streamSeed(config.seed, 'init')));
+  const shapes = network.params.map((p) => p.shape);
+  const optimizer: OuterOptimizer =
+    learner.outerRule === 'adam'
+      ? adam(config.outer.lr, shapes, restored?.optimizer ?? undefined)
+      : interpolate(config.outer.lr, config.outer.iterations, restored?.optimizer ?? undefined);
+  const samplerRng = new Random(restored?.manifest.rng.sampler ?? streamSeed(config.seed, 'sampler'));
+  const sampler = new EpisodeSampler(dataset, split.train, config.episode, samplerRng);
+  let metrics: RunMetrics = restored?.manifest.metrics ?? {
+    loss: NaN,
+    accuracy: NaN,
+    validationAccuracy: null,
+    bestValidationAccuracy: null,
+    bestIteration: null,
+  };
+  let iteration = restored?.manifest.iteration ?? 0;
+  let savedIteration = restored ? iteration : -1;
+
+  const save = async (asBest: boolean) => {
+    const name = checkpointName(iteration);
+    const path = await writeCheckpoint(
+      dir,
+      name,
+      {
+        iteration,
+        config,
+        spec: dataset.rows.spec,
+        dataset: { name: dataset.name, classNames: dataset.classNames },
+        split,
+        metrics,
+        rng: { sampler: samplerRng.state },
+        evaluation: null,
+        backend: tf.getBackend(),
+      },
+      network.params.map((spec, i) => ({ spec, values: params[i].dataSync() as Float32Array })),
+      optimizer.state(),
+    );
+    await writePointer(dir, 'latest', { checkpoint: name, iteration });
+    if (asBest) await writePointer(dir, 'best', { checkpoint: name, iteration });
+    await pruneCheckpoints(dir);
+    savedIteration = iteration;
+    await opts.onCheckpoint?.({ iteration, path });
+  };
+
+  const started = performance.now();
+  const startIteration = iteration;
+  let status: TrainResult['status'] = 'completed';
+  try {
+    while (iteration < config.outer.iterations) {
+      if (opts.signal?.aborted) {
+        status = 'cancelled';
+        break;
+      }
+      const episodes = Array.from({ length: config.outer.metaBatchSize }, () => sampler.next());
+      const step = metaStep(learner, optimizer, params, episodes);
+      params = step.params;
+      iteration += 1;
+      metrics = { ...metrics, loss: step.loss, accuracy: step.accuracy };
+      let improved = false;
+      const validate = config.validation.every > 0 && iteration % config.validation.every === 0;
+      if (validate) {
+        const accuracy = validationAccuracy(learner, params, dataset, split.validation, config, streamSeed(config.seed, 'validation'));
+        if (accuracy !== null) {
+          improved = metrics.bestValidationAccuracy === null || accuracy > metrics.bestValidationAccuracy;
+          metrics = {
+            ...metrics,
+            validationAccuracy: accuracy,
+            ...(improved ? { bestValidationAccuracy: accuracy, bestIteration: iteration } : {}),
+          };
+        }
+      }
+      const seconds = (performance.now() - started) / 1000;
+      const perIteration = seconds / (iteration - startIteration);
+      const progress: Progress = {
+        iteration,
+        iterations: config.outer.iterations,
+        loss: metrics.loss,
+        accuracy: metrics.accuracy,
+        validationAccuracy: metrics.validationAccuracy,
+        tasksPerSecond: (config.outer.metaBatchSize * (iteration - startIteration)) / seconds,
+        etaSeconds: perIteration * (config.outer.iterations - iteration),
+      };
+      await opts.onProgress?.(progress);
+      const noValidation = metrics.bestIteration === null;
+      if (improved || (config.checkpointEvery > 0 && iteration % config.checkpointEvery === 0)) {
+        await save(improved || noValidation);
+      }
+    }
+    if (iteration !== savedIteration) await save(metrics.bestIteration === null);
+  } finally {
+    tf.dispose(params);
+    optimizer.dispose();
+  }
+
+  const best = (await readPointer(dir, 'best')) ?? (await readPointer(dir, 'latest'));
+  if (!best) throw new Error(`run in ${dir} ended without a checkpoint`);
+  const bestCheckpoint = join(dir, best.checkpoint);
+  let evaluation: EvaluationReport | null = null;
+  if (status === 'completed' && config.evaluation.episodes > 0) {
+    evaluation = await evaluate(learner, bestCheckpoint, dataset, split, config, streamSeed(config.seed, 'test'));
+    if (evaluation) await updateManifest(bestCheckpoint, { evaluation });
+  }
+  return {
+    status,
+    iterations: iteration,
+    bestCheckpoint,
+    bestValidationAccuracy: metrics.bestValidationAccuracy,
+    evaluation,
+  };
+}
