@@ -9,3 +9,4 @@ export { initBackend } from './tensor/backend.js';
 export type { BackendInfo, BackendPreference } from './tensor/backend.js';
 export { trainRun } from './training/run.js';
 export { loadPredictor } from './adaptation/predictor.js';
+export { evaluateCheckpoint } from './evaluation/evaluate.js';

@@ -6,8 +6,7 @@ import type { FeatureRows } from '../data/types.js';
 import { MODALITIES } from '../data/types.js';
 import { CoreError } from '../errors.js';
 import { readCheckpoint, readManifest } from '../checkpoint/checkpoint.js';
-import { createLearner, headWidth } from '../learners/index.js';
-import { buildNetwork } from '../models/network.js';
+import { learnerFor } from '../learners/from-config.js';
 
 function checkSupport(labels: Int32Array, ways: number, maxWays: number): void {
   if (ways < 2) throw new CoreError('unusable_support_set', 'a support set needs at least two labels');
@@ -40,8 +39,8 @@ function withoutUnseenModalities(support: FeatureRows, query: FeatureRows): Feat
 export async function loadPredictor(checkpointPath: string): Promise<Predictor> {
   const manifest = await readManifest(checkpointPath);
   const { config, spec } = manifest;
-  const network = buildNetwork(spec, config.model, headWidth(config.algorithm, config.episode.ways));
-  const learner = createLearner(config.algorithm, network, config.inner);
+  const learner = learnerFor(spec, config);
+  const { network } = learner;
   const { params: values } = await readCheckpoint(checkpointPath, network.params);
   const params: Tensor[] = values.map((v, i) => tf.tensor(v, network.params[i].shape));
   const maxWays = network.outputs ?? Infinity;

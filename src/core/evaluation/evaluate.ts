@@ -5,7 +5,10 @@ import type { DataSplit, EvaluationReport } from '../api.js';
 import type { TrainConfig } from '../config.js';
 import type { ClassDataset, ClassView } from '../data/types.js';
 import type { MetaLearner } from '../learners/learner.js';
-import { readCheckpoint } from '../checkpoint/checkpoint.js';
+import { readCheckpoint, readManifest, updateManifest } from '../checkpoint/checkpoint.js';
+import { CoreError } from '../errors.js';
+import { learnerFor } from '../learners/from-config.js';
+import { streamSeed } from '../training/streams.js';
 import { EpisodeSampler } from '../episodes/sampler.js';
 import { Random } from '../random.js';
 import { pretrainBaseline, scratchBaseline } from './baselines.js';
@@ -81,4 +84,28 @@ export async function evaluate(
     accuracy: meanWithCi(scores.meta),
     baselines: pretrained ? { scratch: meanWithCi(scores.scratch), pretrained: meanWithCi(scores.pretrained) } : null,
   };
+}
+
+/**
+ * Re-evaluates a saved checkpoint on the test classes of its own split (`fewshot eval`). The
+ * dataset must be the one it was trained on; the report is also stored in its manifest.
+ */
+export async function evaluateCheckpoint(
+  checkpoint: string,
+  dataset: ClassDataset,
+  options: { episodes: number; baselines: boolean; seed?: number },
+): Promise<EvaluationReport | null> {
+  const manifest = await readManifest(checkpoint);
+  const trainedOn = manifest.dataset.classNames;
+  if (trainedOn.length !== dataset.classNames.length || trainedOn.some((name, i) => name !== dataset.classNames[i])) {
+    throw new CoreError(
+      'invalid_data',
+      `checkpoint ${checkpoint} was trained on dataset '${manifest.dataset.name}' (${trainedOn.length} classes); '${dataset.name}' has other classes`,
+    );
+  }
+  const config = { ...manifest.config, evaluation: { episodes: options.episodes, baselines: options.baselines } };
+  const learner = learnerFor(manifest.spec, config);
+  const report = await evaluate(learner, checkpoint, dataset, manifest.split, config, options.seed ?? streamSeed(manifest.config.seed, 'test'));
+  if (report) await updateManifest(checkpoint, { evaluation: report });
+  return report;
 }

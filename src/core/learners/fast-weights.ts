@@ -58,10 +58,16 @@ export class ScoredTask implements AdaptedTask {
   predict(query: FeatureRows): Float32Array {
     if (this.disposed) throw new Error('this adapted task was disposed');
     const all = toInputs(concatRows(this.support, query));
+    let probabilities: Tensor;
     try {
-      return tf.tidy(() => tf.softmax(queryPart(this.score(this.weights, all, this.support.n), this.support.n))).dataSync() as Float32Array;
+      probabilities = tf.tidy(() => tf.softmax(queryPart(this.score(this.weights, all, this.support.n), this.support.n)));
     } finally {
       disposeInputs(all);
+    }
+    try {
+      return probabilities.dataSync() as Float32Array;
+    } finally {
+      probabilities.dispose();
     }
   }
 

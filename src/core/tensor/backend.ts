@@ -91,8 +91,8 @@ export function initBackend(preference: BackendPreference = 'auto'): Promise<Bac
 }
 
 async function select(preference: BackendPreference): Promise<BackendInfo> {
-  // tfjs prints an advert for tfjs-node on first use in Node; it is noise in our logs.
-  tf.env().set('IS_TEST', true);
+  // Production mode skips tfjs's debug checks and its advert for tfjs-node on first use.
+  tf.enableProdMode();
   const order = preference === 'auto' ? AUTO_ORDER : [preference];
   const skipped: BackendInfo['skipped'] = [];
   const candidates = attempts(preference === 'auto');

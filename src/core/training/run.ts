@@ -7,9 +7,8 @@ import type { DataSplit, EvaluationReport, Progress, TrainResult, TrainRunOption
 import type { TrainConfig } from '../config.js';
 import type { ClassDataset } from '../data/types.js';
 import { CoreError } from '../errors.js';
-import { createLearner, headWidth } from '../learners/index.js';
+import { learnerFor } from '../learners/from-config.js';
 import type { MetaLearner } from '../learners/learner.js';
-import { buildNetwork } from '../models/network.js';
 import { Random } from '../random.js';
 import { EpisodeSampler } from '../episodes/sampler.js';
 import { splitClasses, withRotations } from '../episodes/splits.js';
@@ -24,10 +23,8 @@ import { checkpointName, pruneCheckpoints, readPointer, writePointer } from '../
 import { evaluate, validationAccuracy } from '../evaluation/evaluate.js';
 import { metaStep } from './meta-step.js';
 import { adam, interpolate, type OuterOptimizer } from './optimizer.js';
+import { streamSeed } from './streams.js';
 
-/** Independent random streams, so that e.g. validation never shifts the training episodes. */
-const STREAM = { init: 0, sampler: 1, validation: 2, test: 3 } as const;
-export const streamSeed = (seed: number, stream: keyof typeof STREAM) => seed * 4 + STREAM[stream];
 
 function makeSplit(dataset: ClassDataset, config: TrainConfig): DataSplit {
   const split = splitClasses(dataset.classNames.length, config.split, new Random(streamSeed(config.seed, 'init')));
@@ -47,8 +44,8 @@ async function latestCheckpoint(dir: string, learner: MetaLearner): Promise<Chec
 export async function trainRun(opts: TrainRunOptions): Promise<TrainResult> {
   const { dataset, config, dir } = opts;
   await mkdir(dir, { recursive: true });
-  const network = buildNetwork(dataset.rows.spec, config.model, headWidth(config.algorithm, config.episode.ways));
-  const learner = createLearner(config.algorithm, network, config.inner);
+  const learner = learnerFor(dataset.rows.spec, config);
+  const { network } = learner;
   const restored = opts.resume ? await latestCheckpoint(dir, learner) : null;
   const split = restored?.manifest.split ?? opts.split ?? makeSplit(dataset, config);
   if (split.train.length < config.episode.ways) {
