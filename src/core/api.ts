@@ -82,7 +82,7 @@ export interface Predictor {
 
 export interface AdaptedTask {
   readonly ways: number;
-  /** Class probabilities, row-major: n * ways. */
-  predict(query: FeatureRows): Float32Array;
+  /** Class probabilities, row-major: n * ways. Asynchronous because GPU backends can only read back asynchronously in Node. */
+  predict(query: FeatureRows): Promise<Float32Array>;
   dispose(): void;
 }

@@ -16,21 +16,22 @@ const EPSILONS = [1e-2, 3e-3, 1e-3];
  * |g| so that near-zero entries (pure float32 noise) cannot dominate. ReLU and max-pool kinks
  * make one epsilon wrong where another is right, so each check keeps its best epsilon.
  */
-export function checkGradient(
-  loss: (params: Tensor[]) => number,
+export async function checkGradient(
+  loss: (params: Tensor[]) => Promise<number>,
   params: Tensor[],
   grads: Tensor[],
   seed = 7,
-): GradCheck {
+): Promise<GradCheck> {
   const rng = new Random(seed);
-  const values = params.map((p) => p.dataSync().slice() as Float32Array);
-  const g = grads.map((t) => t.dataSync().slice() as Float32Array);
+  const read = (tensors: Tensor[]) => Promise.all(tensors.map(async (t) => Float32Array.from(await t.data())));
+  const values = await read(params);
+  const g = await read(grads);
   const gMax = Math.max(...g.map((a) => a.reduce((m, v) => Math.max(m, Math.abs(v)), 0)));
   const floor = 0.01 * gMax;
-  const lossWith = (direction: Float32Array[], eps: number) => {
+  const lossWith = async (direction: Float32Array[], eps: number) => {
     const shifted = values.map((v, i) => tf.tensor(v.map((x, j) => x + eps * direction[i][j]), params[i].shape));
     try {
-      return loss(shifted);
+      return await loss(shifted);
     } finally {
       tf.dispose(shifted);
     }
@@ -52,12 +53,11 @@ export function checkGradient(
   let maxRelativeError = 0;
   for (const d of directions) {
     const analytic = d.reduce((s, a, i) => s + a.reduce((t, x, j) => t + x * g[i][j], 0), 0);
-    const best = Math.min(
-      ...EPSILONS.map((eps) => {
-        const numeric = (lossWith(d, eps) - lossWith(d, -eps)) / (2 * eps);
-        return Math.abs(analytic - numeric) / Math.max(Math.abs(analytic), Math.abs(numeric), floor);
-      }),
-    );
+    let best = Infinity;
+    for (const eps of EPSILONS) {
+      const numeric = ((await lossWith(d, eps)) - (await lossWith(d, -eps))) / (2 * eps);
+      best = Math.min(best, Math.abs(analytic - numeric) / Math.max(Math.abs(analytic), Math.abs(numeric), floor));
+    }
     maxRelativeError = Math.max(maxRelativeError, best);
   }
   return { maxRelativeError, checked: directions.length };

@@ -2,10 +2,10 @@
 // datasets. Layout: 8-byte magic, uint32 LE header length, UTF-8 JSON header, payload.
 // The payload is the raw little-endian typed arrays back to back, so saving and loading
 // are a few memcpys and one sha256 even for Omniglot's ~100 MB.
-import { createHash, randomBytes } from 'node:crypto';
-import { readFile, open, rename, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { endianness } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { writeFileAtomic } from '../checkpoint/atomic.js';
 import { CoreError } from '../errors.js';
 import { columns, fromColumns, modalityWidth, specModalities, validateSpec } from './rows.js';
 import type { ClassDataset, InputSpec } from './types.js';
@@ -85,20 +85,8 @@ export async function saveDataset(path: string, ds: ClassDataset): Promise<void>
   const length = Buffer.alloc(4);
   length.writeUInt32LE(json.length);
 
-  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    const file = await open(temp, 'wx');
-    try {
-      await file.writev([MAGIC, length, json, ...arrays.map(bytesOf)]);
-      await file.sync();
-    } finally {
-      await file.close();
-    }
-    await rename(temp, path);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
+  // One buffer copy of the payload, to share the checkpoints' crash-safe writer.
+  await writeFileAtomic(path, Buffer.concat([MAGIC, length, json, ...arrays.map(bytesOf)]));
 }
 
 export async function loadDataset(path: string): Promise<ClassDataset> {

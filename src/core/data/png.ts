@@ -1,5 +1,5 @@
 // A small PNG decoder for the common non-interlaced files. Omniglot import decodes 32k
-// tiny PNGs; through sharp each costs ~1 ms of pipeline set-up, here ~50 µs. Anything
+// tiny PNGs; through sharp each costs ~1.3 ms of pipeline set-up, here under 0.1 ms. Anything
 // this decoder does not handle returns null and goes to sharp instead.
 import { inflateSync } from 'node:zlib';
 import { CoreError } from '../errors.js';

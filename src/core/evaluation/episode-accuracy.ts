@@ -2,10 +2,10 @@ import type { AdaptedTask } from '../api.js';
 import type { Episode } from '../data/types.js';
 
 /** Adapts with `solve` on the episode's support set and scores its queries; disposes the task. */
-export function episodeAccuracy(episode: Episode, solve: (episode: Episode) => AdaptedTask): number {
+export async function episodeAccuracy(episode: Episode, solve: (episode: Episode) => AdaptedTask): Promise<number> {
   const task = solve(episode);
   try {
-    const probabilities = task.predict(episode.query);
+    const probabilities = await task.predict(episode.query);
     let correct = 0;
     episode.queryLabels.forEach((label, row) => {
       let best = 0;

@@ -28,19 +28,19 @@ function splitSampler(
 }
 
 /** Mean query accuracy of the meta-learner on `config.validation.episodes` fixed episodes. */
-export function validationAccuracy(
+export async function validationAccuracy(
   learner: MetaLearner,
   params: readonly Tensor[],
   dataset: ClassDataset,
   views: readonly ClassView[],
   config: TrainConfig,
   seed: number,
-): number | null {
+): Promise<number | null> {
   const sampler = splitSampler(dataset, views, config, seed)?.sampler;
   if (!sampler || config.validation.episodes <= 0) return null;
   let total = 0;
   for (let i = 0; i < config.validation.episodes; i++) {
-    total += episodeAccuracy(sampler.next(), (ep) => learner.adapt(params, ep.support, ep.supportLabels, ep.ways));
+    total += await episodeAccuracy(sampler.next(), (ep) => learner.adapt(params, ep.support, ep.supportLabels, ep.ways));
   }
   return total / config.validation.episodes;
 }
@@ -66,10 +66,10 @@ export async function evaluate(
     // stays flat however many episodes are asked for.
     for (let i = 0; i < config.evaluation.episodes; i++) {
       const episode = sampler.next();
-      scores.meta.push(episodeAccuracy(episode, (ep) => learner.adapt(params, ep.support, ep.supportLabels, ep.ways)));
+      scores.meta.push(await episodeAccuracy(episode, (ep) => learner.adapt(params, ep.support, ep.supportLabels, ep.ways)));
       if (pretrained) {
-        scores.scratch.push(episodeAccuracy(episode, scratch.solve));
-        scores.pretrained.push(episodeAccuracy(episode, pretrained.solve));
+        scores.scratch.push(await episodeAccuracy(episode, scratch.solve));
+        scores.pretrained.push(await episodeAccuracy(episode, pretrained.solve));
       }
     }
   } finally {

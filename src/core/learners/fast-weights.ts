@@ -55,7 +55,7 @@ export class ScoredTask implements AdaptedTask {
     private readonly score: (weights: readonly Tensor[], all: Inputs, supportRows: number) => Tensor2D,
   ) {}
 
-  predict(query: FeatureRows): Float32Array {
+  async predict(query: FeatureRows): Promise<Float32Array> {
     if (this.disposed) throw new Error('this adapted task was disposed');
     const all = toInputs(concatRows(this.support, query));
     let probabilities: Tensor;
@@ -65,7 +65,7 @@ export class ScoredTask implements AdaptedTask {
       disposeInputs(all);
     }
     try {
-      return probabilities.dataSync() as Float32Array;
+      return (await probabilities.data()) as Float32Array;
     } finally {
       probabilities.dispose();
     }

@@ -7,11 +7,17 @@ import type { Network } from '../models/network.js';
 import type { Tensor } from '../tensor/tf.js';
 import type { TaskTensors } from './task.js';
 
+/**
+ * Everything stays a tensor, so a meta-batch can be read back in one asynchronous batch
+ * (GPU backends cannot read synchronously in Node, and each read stalls the device).
+ * The caller disposes all of it.
+ */
 export interface TaskResult {
-  /** Query loss and accuracy after adaptation, for progress reports. */
-  loss: number;
-  accuracy: number;
-  /** This task's contribution to the outer update, one tensor per parameter (caller disposes). */
+  /** Query loss after adaptation (scalar), for progress reports. */
+  loss: Tensor;
+  /** Predicted label of each query row after adaptation (int32). */
+  predicted: Tensor;
+  /** This task's contribution to the outer update, one tensor per parameter. */
   grads: Tensor[];
 }
 

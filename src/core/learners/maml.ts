@@ -6,7 +6,7 @@ import { crossEntropy } from '../tensor/ops.js';
 import type { Network } from '../models/network.js';
 import { adaptBySgd, sgdSteps, taskLogits } from './fast-weights.js';
 import type { InnerLoop, MetaLearner, TaskResult } from './learner.js';
-import { accuracyOf, queryPart, type TaskTensors } from './task.js';
+import { keptPredictions, queryPart, type TaskTensors } from './task.js';
 
 export function maml(network: Network, inner: InnerLoop, firstOrder: boolean): MetaLearner {
   return {
@@ -15,10 +15,10 @@ export function maml(network: Network, inner: InnerLoop, firstOrder: boolean): M
     inner,
     outerRule: 'adam',
     metaGradient(params: readonly Tensor[], task: TaskTensors): TaskResult {
-      let accuracy = 0;
+      let predicted: Tensor | null = null;
       const queryLoss = (weights: Tensor[]) => {
         const scores = queryPart(taskLogits(network, weights, task.all, task.supportRows, task.ways), task.supportRows);
-        accuracy = accuracyOf(scores, task.queryLabels);
+        predicted = keptPredictions(scores);
         return crossEntropy(scores, task.queryTargets);
       };
       const adapt = (weights: readonly Tensor[]) =>
@@ -31,9 +31,7 @@ export function maml(network: Network, inner: InnerLoop, firstOrder: boolean): M
         }
         return tf.valueAndGrads((...weights: Tensor[]) => queryLoss(adapt(weights)))([...params]);
       });
-      const loss = value.dataSync()[0];
-      value.dispose();
-      return { loss, accuracy, grads };
+      return { loss: value, predicted: predicted!, grads };
     },
     adapt: (params, support, labels, ways, steps = inner.steps) =>
       adaptBySgd(network, params, support, labels, ways, steps, inner.lr),

@@ -7,7 +7,7 @@ import type { Inputs } from '../models/inputs.js';
 import type { Network } from '../models/network.js';
 import { ScoredTask } from './fast-weights.js';
 import type { InnerLoop, MetaLearner, TaskResult } from './learner.js';
-import { accuracyOf, queryPart, type TaskTensors } from './task.js';
+import { keptPredictions, queryPart, type TaskTensors } from './task.js';
 
 /** [n, ways] scores of every row of `all` against prototypes of its first supportRows rows. */
 export function prototypeScores(
@@ -35,18 +35,16 @@ export function protonet(network: Network, inner: InnerLoop): MetaLearner {
     inner,
     outerRule: 'adam',
     metaGradient(params: readonly Tensor[], task: TaskTensors): TaskResult {
-      let accuracy = 0;
+      let predicted: Tensor | null = null;
       const { value, grads } = tf.tidy(() =>
         tf.valueAndGrads((...weights: Tensor[]) => {
           const all = prototypeScores(network, weights, task.all, task.supportRows, task.supportTargets);
           const scores = queryPart(all, task.supportRows);
-          accuracy = accuracyOf(scores, task.queryLabels);
+          predicted = keptPredictions(scores);
           return crossEntropy(scores, task.queryTargets);
         })([...params]),
       );
-      const loss = value.dataSync()[0];
-      value.dispose();
-      return { loss, accuracy, grads };
+      return { loss: value, predicted: predicted!, grads };
     },
     adapt(params, support, labels, ways) {
       const targets = oneHot(labels, ways);

@@ -6,7 +6,7 @@ import { tf, type Tensor } from '../tensor/tf.js';
 import type { Network } from '../models/network.js';
 import { adaptBySgd, sgdSteps, taskLogits } from './fast-weights.js';
 import type { InnerLoop, MetaLearner, TaskResult } from './learner.js';
-import { accuracyOf, queryPart, type TaskTensors } from './task.js';
+import { queryPart, type TaskTensors } from './task.js';
 import { crossEntropy } from '../tensor/ops.js';
 
 export function reptile(network: Network, inner: InnerLoop): MetaLearner {
@@ -16,17 +16,16 @@ export function reptile(network: Network, inner: InnerLoop): MetaLearner {
     inner,
     outerRule: 'interpolate',
     metaGradient(params: readonly Tensor[], task: TaskTensors): TaskResult {
-      let loss = 0;
-      let accuracy = 0;
-      const grads = tf.tidy(() => {
+      return tf.tidy(() => {
         const fast = sgdSteps(network, params, task.all, task.allTargets, inner.steps, inner.lr);
         // Progress reports the adapted weights' query loss, scored like at test time.
         const scores = queryPart(taskLogits(network, fast, task.all, task.supportRows, task.ways), task.supportRows);
-        loss = crossEntropy(scores, task.queryTargets).dataSync()[0];
-        accuracy = accuracyOf(scores, task.queryLabels);
-        return params.map((w, i) => tf.sub(w, fast[i]));
+        return {
+          loss: crossEntropy(scores, task.queryTargets),
+          predicted: tf.argMax(scores, 1),
+          grads: params.map((w, i) => tf.sub(w, fast[i])),
+        };
       });
-      return { loss, accuracy, grads };
     },
     adapt: (params, support, labels, ways, steps = inner.steps) =>
       adaptBySgd(network, params, support, labels, ways, steps, inner.lr),

@@ -1,6 +1,6 @@
 // One episode as tensors, in the two layouts the learners need: the support rows alone (inner
 // loop) and support followed by queries (query scores with support-set batch-norm statistics).
-import { tf, type Tensor2D } from '../tensor/tf.js';
+import { tf, type Tensor, type Tensor2D } from '../tensor/tf.js';
 import { oneHot } from '../tensor/ops.js';
 import type { Episode } from '../data/types.js';
 import { concatRows, disposeInputs, toInputs, type Inputs } from '../models/inputs.js';
@@ -45,9 +45,13 @@ export function queryPart(scores: Tensor2D, supportRows: number): Tensor2D {
   return tf.slice(scores, [supportRows, 0], [scores.shape[0] - supportRows, scores.shape[1]]);
 }
 
-/** Fraction of rows whose highest score is the label. */
-export function accuracyOf(scores: Tensor2D, labels: Int32Array): number {
-  const predicted = tf.tidy(() => tf.argMax(scores, 1)).dataSync();
+/** The highest-scoring label of every row, kept beyond the enclosing tidy/gradient scopes. */
+export function keptPredictions(scores: Tensor2D): Tensor {
+  return tf.keep(tf.argMax(scores, 1));
+}
+
+/** Fraction of rows whose predicted label is the true one. */
+export function accuracyOf(predicted: ArrayLike<number>, labels: Int32Array): number {
   let correct = 0;
   labels.forEach((label, i) => (correct += predicted[i] === label ? 1 : 0));
   return labels.length ? correct / labels.length : 0;

@@ -1,7 +1,6 @@
 // WebGPU in Node through Dawn (the `webgpu` npm package, an optional dependency): the GPU path
 // that installs without CUDA or downloads. tfjs-backend-webgpu expects a browser's
 // `navigator.gpu`, so Dawn's GPU object is put there before the backend is registered.
-import { createRequire } from 'node:module';
 import { tf } from './tf.js';
 
 interface GpuAdapter {
@@ -18,8 +17,7 @@ const SOFTWARE_ADAPTER = /swiftshader|llvmpipe|lavapipe|software/i;
 
 /** Registers the webgpu backend on the best adapter; returns a description of that adapter. */
 export async function enableWebGpu(allowSoftware: boolean): Promise<string> {
-  const require = createRequire(import.meta.url);
-  const dawn = require('webgpu') as DawnModule;
+  const dawn = (await import('webgpu')) as unknown as DawnModule;
   const { WebGPUBackend } = (await import('@tensorflow/tfjs-backend-webgpu')) as unknown as {
     WebGPUBackend: new (device: unknown, info: unknown) => tf.KernelBackend;
   };

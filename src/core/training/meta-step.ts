@@ -4,7 +4,7 @@
 import { tf, type Tensor } from '../tensor/tf.js';
 import type { Episode } from '../data/types.js';
 import type { MetaLearner } from '../learners/learner.js';
-import { disposeTaskTensors, toTaskTensors } from '../learners/task.js';
+import { accuracyOf, disposeTaskTensors, toTaskTensors } from '../learners/task.js';
 import type { OuterOptimizer } from './optimizer.js';
 
 export interface StepResult {
@@ -13,21 +13,21 @@ export interface StepResult {
   accuracy: number;
 }
 
-export function metaStep(
+export async function metaStep(
   learner: MetaLearner,
   optimizer: OuterOptimizer,
   params: Tensor[],
   episodes: readonly Episode[],
-): StepResult {
+): Promise<StepResult> {
   let sum: Tensor[] | null = null;
-  let loss = 0;
-  let accuracy = 0;
+  const losses: Tensor[] = [];
+  const predictions: Tensor[] = [];
   for (const episode of episodes) {
     const task = toTaskTensors(episode);
     try {
       const result = learner.metaGradient(params, task);
-      loss += result.loss;
-      accuracy += result.accuracy;
+      losses.push(result.loss);
+      predictions.push(result.predicted);
       if (sum === null) sum = result.grads;
       else {
         const previous: Tensor[] = sum;
@@ -42,9 +42,17 @@ export function metaStep(
   const total = sum;
   const mean = tf.tidy(() => total.map((s) => tf.div(s, episodes.length)));
   tf.dispose(total);
+  const next = optimizer.step(params, mean);
+  // Read back once per meta-batch, after the update has been queued.
+  const [lossValues, predicted] = await Promise.all([
+    Promise.all(losses.map((l) => l.data())),
+    Promise.all(predictions.map((p) => p.data())),
+  ]);
+  tf.dispose([...losses, ...predictions]);
+  const mean1 = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
   return {
-    params: optimizer.step(params, mean),
-    loss: loss / episodes.length,
-    accuracy: accuracy / episodes.length,
+    params: next,
+    loss: mean1(lossValues.map((v) => v[0])),
+    accuracy: mean1(episodes.map((e, i) => accuracyOf(predicted[i], e.queryLabels))),
   };
 }

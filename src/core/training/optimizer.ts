@@ -12,7 +12,7 @@ export interface OptimizerState {
 export interface OuterOptimizer {
   /** Applies one update; disposes `params` and `grads` and returns the new parameters. */
   step(params: Tensor[], grads: Tensor[]): Tensor[];
-  state(): OptimizerState;
+  state(): Promise<OptimizerState>;
   dispose(): void;
 }
 
@@ -42,10 +42,10 @@ export function adam(lr: number, shapes: number[][], restored?: OptimizerState):
       v = next.v2;
       return next.p2;
     },
-    state: () => ({
+    state: async () => ({
       kind: 'adam',
       step: t,
-      slots: [...m, ...v].map((s) => s.dataSync().slice() as Float32Array),
+      slots: (await Promise.all([...m, ...v].map((s) => s.data()))).map((d) => Float32Array.from(d)),
     }),
     dispose: () => tf.dispose([...m, ...v]),
   };
@@ -65,7 +65,7 @@ export function interpolate(lr: number, iterations: number, restored?: Optimizer
       tf.dispose([...params, ...grads]);
       return next;
     },
-    state: () => ({ kind: 'interpolate', step: t, slots: [] }),
+    state: async () => ({ kind: 'interpolate', step: t, slots: [] }),
     dispose: () => undefined,
   };
 }

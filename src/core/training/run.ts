@@ -90,8 +90,8 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainResult> {
         evaluation: null,
         backend: tf.getBackend(),
       },
-      network.params.map((spec, i) => ({ spec, values: params[i].dataSync() as Float32Array })),
-      optimizer.state(),
+      await Promise.all(network.params.map(async (spec, i) => ({ spec, values: (await params[i].data()) as Float32Array }))),
+      await optimizer.state(),
     );
     await writePointer(dir, 'latest', { checkpoint: name, iteration });
     if (asBest) await writePointer(dir, 'best', { checkpoint: name, iteration });
@@ -110,14 +110,14 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainResult> {
         break;
       }
       const episodes = Array.from({ length: config.outer.metaBatchSize }, () => sampler.next());
-      const step = metaStep(learner, optimizer, params, episodes);
+      const step = await metaStep(learner, optimizer, params, episodes);
       params = step.params;
       iteration += 1;
       metrics = { ...metrics, loss: step.loss, accuracy: step.accuracy };
       let improved = false;
       const validate = config.validation.every > 0 && iteration % config.validation.every === 0;
       if (validate) {
-        const accuracy = validationAccuracy(learner, params, dataset, split.validation, config, streamSeed(config.seed, 'validation'));
+        const accuracy = await validationAccuracy(learner, params, dataset, split.validation, config, streamSeed(config.seed, 'validation'));
         if (accuracy !== null) {
           improved = metrics.bestValidationAccuracy === null || accuracy > metrics.bestValidationAccuracy;
           metrics = {

@@ -46,10 +46,10 @@ for (const algorithm of ['maml', 'protonet'] as const) {
       const before = tf.memory().numTensors;
       const t = task(images, 8, 3, 1, 4);
       const adapted = predictor.adapt(t.support, t.labels, 3);
-      const together = adapted.predict(t.query);
+      const together = await adapted.predict(t.query);
       for (const row of [0, 5, 11]) {
-        const alone = adapted.predict(gatherRows(t.query, [row]));
-        const pair = adapted.predict(gatherRows(t.query, [row, (row + 3) % 12]));
+        const alone = await adapted.predict(gatherRows(t.query, [row]));
+        const pair = await adapted.predict(gatherRows(t.query, [row, (row + 3) % 12]));
         for (let k = 0; k < 3; k++) {
           assert.ok(Math.abs(alone[k] - together[row * 3 + k]) < 1e-5, `row ${row} alone vs with all queries`);
           assert.ok(Math.abs(pair[k] - together[row * 3 + k]) < 1e-5, `row ${row} in a pair vs with all queries`);
@@ -74,13 +74,13 @@ test('multimodal: rows missing a modality, and a support set that never shows on
     const predictor = await loadPredictor(bestCheckpoint);
     const t = task(data, 8, 3, 2, 5);
     const adapted = predictor.adapt(t.support, t.labels, 3);
-    const probabilities = adapted.predict(t.query);
+    const probabilities = await adapted.predict(t.query);
     assert.ok(probabilities.every(Number.isFinite));
     adapted.dispose();
     // A support set with vectors only: images of the queries are ignored, not mis-normalised.
     const vectorsOnly: FeatureRows = { ...t.support, present: { ...t.support.present, image: new Uint8Array(t.support.n) } };
     const blind = predictor.adapt(vectorsOnly, t.labels, 3);
-    const scores = blind.predict(t.query);
+    const scores = await blind.predict(t.query);
     assert.ok(scores.every(Number.isFinite));
     assert.ok(argmaxAccuracy(scores, 3, t.queryLabels) > 0.4);
     blind.dispose();

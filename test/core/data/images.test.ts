@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { CoreError } from '../../../src/core/errors.js';
 import { decodeImage, imageBytes, pixelsToSpec } from '../../../src/core/data/images.js';
@@ -20,6 +21,33 @@ function card(): Buffer {
   }
   return px;
 }
+/** A gray PNG at 1 or 2 bits per pixel (Omniglot's format), which sharp does not write. */
+function grayPng(depth: 1 | 2): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const out = Buffer.alloc(12 + data.length);
+    out.writeUInt32BE(data.length);
+    body.copy(out, 4);
+    out.writeUInt32BE(crc32(body), 8 + data.length);
+    return out;
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(SIZE, 0);
+  ihdr.writeUInt32BE(SIZE, 4);
+  ihdr[8] = depth; // colour type 0 (gray), no interlace
+  const stride = Math.ceil((SIZE * depth) / 8);
+  const rows = Buffer.alloc(SIZE * (stride + 1));
+  for (let y = 0; y < SIZE; y++) {
+    for (let x = 0; x < SIZE; x++) {
+      const value = (x + y) % (1 << depth);
+      const bit = x * depth;
+      rows[y * (stride + 1) + 1 + (bit >> 3)] |= value << (8 - depth - (bit & 7));
+    }
+  }
+  const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  return Buffer.concat([signature, chunk('IHDR', ihdr), chunk('IDAT', deflateSync(rows)), chunk('IEND', Buffer.alloc(0))]);
+}
+
 const raw = { raw: { width: SIZE, height: SIZE, channels: 4 as const } };
 
 /** PNG variants the fast decoder must read as libpng (via sharp) does, with the channels it should report. */
@@ -30,9 +58,11 @@ const variants = {
   grayAlpha8: [2, () => sharp(card(), raw).toColourspace('b-w').png().toBuffer()],
   palette8: [3, () => sharp(card(), raw).removeAlpha().png({ palette: true, colours: 200 }).toBuffer()],
   paletteAlpha: [4, () => sharp(card(), raw).png({ palette: true, colours: 16 }).toBuffer()],
-  palette1bit: [3, () => sharp(card(), raw).removeAlpha().png({ palette: true, colours: 2, bitdepth: 1 }).toBuffer()],
+  palette1bit: [3, () => sharp(card(), raw).removeAlpha().png({ palette: true, colours: 2 }).toBuffer()],
   rgb16: [3, () => sharp(card(), raw).removeAlpha().toColourspace('rgb16').png().toBuffer()],
   gray16: [1, () => sharp(card(), raw).removeAlpha().toColourspace('grey16').png().toBuffer()],
+  gray1bit: [1, async () => grayPng(1)],
+  gray2bit: [1, async () => grayPng(2)],
 } satisfies Record<string, [number, () => Promise<Buffer>]>;
 
 for (const [name, [channels, make]] of Object.entries(variants)) {

@@ -30,21 +30,25 @@ for (const backend of ['cpu', 'wasm']) {
       const inner = { steps: c.steps, lr: 0.3 };
       const params = network.init(new Random(3));
       const task = toTaskTensors(randomEpisode(c.spec, { ways: 3, shots: 1, queries: 2 }, 11));
-      const metaLoss = (weights: Tensor[]) =>
-        tf.tidy(() => {
+      const metaLoss = async (weights: Tensor[]) => {
+        const loss = tf.tidy(() => {
           const fast = sgdSteps(network, weights, task.support, task.supportTargets, inner.steps, inner.lr);
           const scores = queryPart(taskLogits(network, fast, task.all, task.supportRows, task.ways), task.supportRows);
-          return crossEntropy(scores, task.queryTargets).dataSync()[0];
+          return crossEntropy(scores, task.queryTargets);
         });
+        const value = (await loss.data())[0];
+        loss.dispose();
+        return value;
+      };
       const second = maml(network, inner, false).metaGradient(params, task);
       const first = maml(network, inner, true).metaGradient(params, task);
-      const soCheck = checkGradient(metaLoss, params, second.grads);
-      const foCheck = checkGradient(metaLoss, params, first.grads);
+      const soCheck = await checkGradient(metaLoss, params, second.grads);
+      const foCheck = await checkGradient(metaLoss, params, first.grads);
       t.diagnostic(`max relative error vs FD: second order ${soCheck.maxRelativeError.toExponential(2)}, first order ${foCheck.maxRelativeError.toExponential(2)} (${soCheck.checked} checks)`);
       assert.ok(soCheck.maxRelativeError <= 1e-2, `second order: max relative error ${soCheck.maxRelativeError}`);
       assert.ok(foCheck.maxRelativeError > 0.1, `first order should differ: ${foCheck.maxRelativeError}`);
-      assert.ok(Math.abs(second.loss - metaLoss(params)) < 1e-5);
-      tf.dispose([...params, ...second.grads, ...first.grads]);
+      assert.ok(Math.abs((await second.loss.data())[0] - (await metaLoss(params))) < 1e-5);
+      tf.dispose([...params, ...second.grads, ...first.grads, second.loss, second.predicted, first.loss, first.predicted]);
       disposeTaskTensors(task);
       assert.equal(tf.memory().numTensors, before);
     });

@@ -25,7 +25,7 @@ for (const algorithm of ALGORITHMS) {
     let params = network.init(new Random(1));
     const counts: number[] = [];
     for (let i = 0; i < 1000; i++) {
-      params = metaStep(learner, optimizer, params, episodes).params;
+      params = (await metaStep(learner, optimizer, params, episodes)).params;
       if (i === 0 || i === 999) counts.push(tf.memory().numTensors);
     }
     assert.equal(counts[1], counts[0]);

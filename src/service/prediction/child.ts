@@ -1,0 +1,124 @@
+// The prediction process: holds loaded models and adapted weights, and does all tensor work
+// for the API, whose event loop therefore stays free while a request adapts or predicts.
+import { loadConfig } from '../config.js';
+import { CoreError, initBackend, loadPredictor, type AdaptedTask, type InputSpec, type Predictor } from '../core.js';
+import { featurize, type RawExample } from '../core-data.js';
+import { LruCache } from './lru.js';
+import type { AdaptRequest, AdaptResult, ChildMessage, ParentMessage, PredictResult, Request, WireError } from './protocol.js';
+
+interface Adapted {
+  modelId: string;
+  labels: string[];
+  task: AdaptedTask;
+}
+
+const config = loadConfig();
+const send = (message: ChildMessage) => process.send!(message);
+
+const adaptations = new LruCache<string, Adapted>(config.adaptationCacheSize, (a) => a.task.dispose());
+// Adapted tasks may share a predictor's weights, so a model leaves together with its adaptations.
+const predictors = new LruCache<string, Promise<Predictor>>(config.modelCacheSize, (predictor, modelId) => {
+  adaptations.deleteWhere((a) => a.modelId === modelId);
+  predictor.then((p) => p.dispose()).catch(() => {});
+});
+setInterval(() => adaptations.sweep(), 60_000).unref();
+
+function predictor(modelId: string, checkpoint: string): Promise<Predictor> {
+  let loading = predictors.get(modelId);
+  if (!loading) {
+    loading = loadPredictor(checkpoint);
+    predictors.set(modelId, loading);
+    loading.catch(() => predictors.delete(modelId));
+  }
+  return loading;
+}
+
+async function rows(field: 'support' | 'queries', examples: RawExample[], spec: InputSpec) {
+  try {
+    return await featurize(examples, spec);
+  } catch (error) {
+    if (error instanceof CoreError && error.code === 'invalid_data') {
+      throw new CoreError(error.code, `${field}: ${error.message}`, { field, ...(error.details as object) });
+    }
+    throw error;
+  }
+}
+
+async function probabilities(task: AdaptedTask, query: Awaited<ReturnType<typeof rows>>): Promise<number[]> {
+  return Array.from(await task.predict(query));
+}
+
+async function adapt(request: AdaptRequest): Promise<AdaptResult> {
+  const model = await predictor(request.modelId, request.checkpoint);
+  // Sorted like the dataset builder sorts classes, so one support set always maps the same way.
+  const labels = [...new Set(request.support.map((e) => e.label!))].sort();
+  if (labels.length < 2) {
+    throw new CoreError('unusable_support_set', 'the support set needs examples of at least two labels', { labels });
+  }
+  if (labels.length > model.maxWays) {
+    throw new CoreError('unusable_support_set', `this model serves at most ${model.maxWays} labels; the support set has ${labels.length}`, {
+      labels: labels.length,
+      maxWays: model.maxWays,
+    });
+  }
+  const index = new Map(labels.map((label, i) => [label, i]));
+  const support = await rows('support', request.support, model.spec);
+  const query = request.queries ? await rows('queries', request.queries, model.spec) : null;
+  const steps = request.steps ?? model.defaultSteps;
+  const started = performance.now();
+  const task = model.adapt(support, Int32Array.from(request.support, (e) => index.get(e.label!)!), labels.length, steps);
+  const ms = performance.now() - started;
+  if (request.keep) {
+    adaptations.set(request.keep.adaptationId, { modelId: request.modelId, labels, task }, request.keep.expiresAt);
+    return { labels, steps, ms };
+  }
+  try {
+    return { labels, steps, ms, ...(query ? { probabilities: await probabilities(task, query) } : {}) };
+  } finally {
+    task.dispose();
+  }
+}
+
+async function predict(adaptationId: string, queries: RawExample[]): Promise<PredictResult> {
+  const adapted = adaptations.get(adaptationId);
+  if (!adapted) throw Object.assign(new Error('adapted weights not in this process'), { code: 'adaptation_missing' });
+  const model = await predictors.get(adapted.modelId)!;
+  return { labels: adapted.labels, probabilities: await probabilities(adapted.task, await rows('queries', queries, model.spec)) };
+}
+
+async function handle(request: Request): Promise<unknown> {
+  switch (request.op) {
+    case 'adapt':
+      return adapt(request);
+    case 'predict':
+      return predict(request.adaptationId, request.queries);
+    case 'release':
+      adaptations.delete(request.adaptationId);
+      return null;
+    case 'drop-model':
+      predictors.delete(request.modelId);
+      return null;
+  }
+}
+
+function toWire(error: unknown): WireError {
+  if (error instanceof CoreError) return { code: error.code, message: error.message, details: error.details };
+  const code = (error as { code?: unknown }).code;
+  if (code === 'adaptation_missing') return { code, message: (error as Error).message };
+  console.error(error);
+  return { code: 'internal', message: 'prediction failed' };
+}
+
+process.on('message', (message: ParentMessage) => {
+  handle(message.request).then(
+    (value) => send({ type: 'reply', id: message.id, ok: true, value }),
+    (error: unknown) => send({ type: 'reply', id: message.id, ok: false, error: toWire(error) }),
+  );
+});
+// The API process is gone: nothing can reach this one any more.
+process.once('disconnect', () => process.exit(0));
+
+initBackend(config.backend).then(
+  (info) => send({ type: 'ready', backend: { name: info.name, device: info.device } }),
+  (error: unknown) => send({ type: 'failed', error: toWire(error) }),
+);

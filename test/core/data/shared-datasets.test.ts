@@ -1,0 +1,51 @@
+// Imports of the real benchmark data; skipped where /work/shared/datasets is absent.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HUFFPOST_SPLIT, loadHuffPost } from '../../../src/core/data/huffpost.js';
+import { loadOmniglot } from '../../../src/core/data/omniglot.js';
+
+const OMNIGLOT_SMALL = '/work/shared/datasets/omniglot/images_background_small1.zip';
+const HUFFPOST = '/work/shared/datasets/huffpost';
+
+test('Omniglot (small background set) imports as inverted 28x28 strokes, then from cache', {
+  skip: !existsSync(OMNIGLOT_SMALL) && 'Omniglot data not present',
+}, async () => {
+  const cacheDir = await mkdtemp(join(tmpdir(), 'fewshot-omniglot-'));
+  try {
+    const { dataset, background, evaluation } = await loadOmniglot(OMNIGLOT_SMALL, { cacheDir });
+    assert.equal(dataset.rows.n, dataset.classNames.length * 20); // 20 drawers per character
+    assert.match(dataset.classNames[0], /^[^/]+\/character\d\d$/);
+    assert.deepEqual(background, dataset.classNames.map((_, i) => i));
+    assert.deepEqual(evaluation, []);
+    assert.deepEqual(dataset.rows.spec, { image: { height: 28, width: 28, channels: 1, invert: true } });
+    const pixels = dataset.rows.image!;
+    const mean = pixels.reduce((a, b) => a + b, 0) / pixels.length;
+    assert.ok(mean > 0.03 && mean < 0.3, `strokes are sparse after inverting: mean ${mean}`);
+    assert.ok(pixels.every((v) => v >= 0 && v <= 1));
+    assert.equal((await readdir(cacheDir)).length, 1);
+    const again = await loadOmniglot(OMNIGLOT_SMALL, { cacheDir });
+    assert.deepEqual(again.dataset.rows, dataset.rows);
+  } finally {
+    await rm(cacheDir, { recursive: true, force: true });
+  }
+});
+
+test('HuffPost imports 41 classes x 900 headlines with the standard split', {
+  skip: !existsSync(HUFFPOST) && 'HuffPost data not present',
+}, async () => {
+  const ds = await loadHuffPost(HUFFPOST, { textFeatures: 128 });
+  assert.equal(ds.classNames.length, 41);
+  assert.equal(ds.classNames[0], 'POLITICS');
+  assert.equal(ds.rows.n, 41 * 900);
+  const counts = new Array(41).fill(0);
+  ds.labels.forEach((label) => counts[label]++);
+  assert.ok(counts.every((c) => c === 900));
+  assert.ok(ds.rows.present.text!.every((p) => p === 1));
+  const all = [...HUFFPOST_SPLIT.validation, ...HUFFPOST_SPLIT.train, ...HUFFPOST_SPLIT.test];
+  assert.deepEqual(all.sort((a, b) => a - b), Array.from({ length: 41 }, (_, i) => i));
+  assert.deepEqual([HUFFPOST_SPLIT.validation.length, HUFFPOST_SPLIT.train.length, HUFFPOST_SPLIT.test.length], [5, 20, 16]);
+});

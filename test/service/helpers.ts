@@ -1,0 +1,99 @@
+// Shared set-up for the service tests: a private Redis key prefix and data directory per
+// test file, an app on a real port, and clean-up of both.
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import supertest from 'supertest';
+import { buildApp } from '../../src/service/app.js';
+import { loadConfig, type ServiceConfig } from '../../src/service/config.js';
+import { createDeps, type AppDeps } from '../../src/service/deps.js';
+import { createLogger } from '../../src/service/logger.js';
+import { createRedis, deleteKeys, DEFAULT_REDIS_URL } from '../../src/service/redis.js';
+
+export const REDIS_URL = process.env.REDIS_URL ?? DEFAULT_REDIS_URL;
+
+export interface TestEnv {
+  env: Record<string, string>;
+  config: ServiceConfig;
+  cleanup(): Promise<void>;
+}
+
+/** Environment for this test file: its own prefix and data dir; short lock times so a dead worker is noticed quickly. */
+export async function testEnv(overrides: Record<string, string> = {}): Promise<TestEnv> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'fewshot-test-'));
+  const env = {
+    REDIS_URL,
+    FEWSHOT_REDIS_PREFIX: `fewshot-test-${randomBytes(6).toString('hex')}`,
+    FEWSHOT_DATA_DIR: dataDir,
+    FEWSHOT_BACKEND: 'cpu',
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+    FEWSHOT_JOB_LOCK_MS: '3000',
+    FEWSHOT_STALLED_INTERVAL_MS: '1000',
+    ...overrides,
+  };
+  const config = loadConfig(env);
+  return {
+    env,
+    config,
+    async cleanup() {
+      const redis = createRedis(REDIS_URL, 'client', 'fewshot-test-cleanup');
+      await deleteKeys(redis, config.prefix);
+      await redis.quit();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface TestApp {
+  deps: AppDeps;
+  api: ReturnType<typeof supertest>;
+  close(): Promise<void>;
+}
+
+export async function startApp(config: ServiceConfig): Promise<TestApp> {
+  const deps = createDeps(config, REDIS_URL, createLogger(config.logLevel, 'test-api'));
+  const app = await buildApp(deps);
+  await app.ready();
+  return {
+    deps,
+    api: supertest(app.server),
+    async close() {
+      await app.close();
+      await deps.close();
+    },
+  };
+}
+
+/** Polls `read` until `done` holds for its value, or fails after `timeoutMs`. */
+export async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last: ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** A small seeded PRNG, so the generated datasets are the same on every run. */
+export function random(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Examples of `classes` Gaussian clusters in `dim` dimensions: easy to tell apart after meta-training. */
+export function clusters(opts: { classes: number; perClass: number; dim: number; noise: number; seed: number }) {
+  const next = random(opts.seed);
+  const normal = () => Math.sqrt(-2 * Math.log(next() + 1e-12)) * Math.cos(2 * Math.PI * next());
+  const centres = Array.from({ length: opts.classes }, () => Array.from({ length: opts.dim }, normal));
+  return centres.flatMap((centre, c) =>
+    Array.from({ length: opts.perClass }, () => ({ label: `class-${c}`, vector: centre.map((x) => x + opts.noise * normal()) })),
+  );
+}
