@@ -55,7 +55,7 @@ function pretrain(dataset: ClassDataset, views: readonly ClassView[], config: Tr
     const inputs = toInputs(gatherRows(dataset.rows, rows, turns));
     const targets = oneHot(labels, views.length);
     const grads = tf.tidy(() =>
-      tf.grads((...w: Tensor[]): Scalar => crossEntropy(network.logits(w, inputs, inputs.n), targets))(params),
+      tf.grads((...w: Tensor[]): Scalar => crossEntropy(network.logits(w, inputs, inputs.rows), targets))(params),
     );
     disposeInputs(inputs);
     targets.dispose();
@@ -79,7 +79,7 @@ export function pretrainBaseline(
       const targets = oneHot(episode.supportLabels, ways);
       try {
         const head = tf.tidy(() => {
-          const features = network.embed(params, inputs, inputs.n);
+          const features = network.embed(params, inputs, inputs.rows);
           let w: Tensor = tf.zeros([network.embeddingDim, ways]);
           let b: Tensor = tf.zeros([ways]);
           for (let s = 0; s < HEAD.steps; s++) {

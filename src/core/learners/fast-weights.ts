@@ -4,7 +4,8 @@ import { tf, type Scalar, type Tensor, type Tensor2D } from '../tensor/tf.js';
 import { crossEntropy, oneHot } from '../tensor/ops.js';
 import type { AdaptedTask } from '../api.js';
 import type { FeatureRows } from '../data/types.js';
-import { concatRows, disposeInputs, toInputs, type Inputs } from '../models/inputs.js';
+import { concatRows } from '../data/rows.js';
+import { disposeInputs, toInputs, type Inputs } from '../models/inputs.js';
 import type { Network } from '../models/network.js';
 import { queryPart } from './task.js';
 
@@ -23,7 +24,8 @@ export function taskLogits(
 /**
  * `steps` SGD steps on the cross-entropy of `inputs` (batch-norm statistics over all its rows).
  * Under an enclosing tf.grads the inner gradients stay on that tape, which makes the outer
- * gradient exact second order.
+ * gradient exact second order. With stacked tasks and per-task weights, each task's slice of
+ * the weights follows its own loss: the summed loss's gradient wrt that slice is exactly it.
  */
 export function sgdSteps(
   network: Network,
@@ -37,7 +39,7 @@ export function sgdSteps(
   const ways = targets.shape[1];
   for (let s = 0; s < steps; s++) {
     const loss = (...weights: Tensor[]): Scalar =>
-      crossEntropy(taskLogits(network, weights, inputs, inputs.n, ways), targets);
+      tf.mul(crossEntropy(taskLogits(network, weights, inputs, inputs.rows, ways), targets), inputs.tasks) as Scalar;
     const grads = tf.grads(loss)(current);
     current = current.map((w, i) => tf.sub(w, tf.mul(grads[i], lr)));
   }
@@ -57,10 +59,10 @@ export class ScoredTask implements AdaptedTask {
 
   async predict(query: FeatureRows): Promise<Float32Array> {
     if (this.disposed) throw new Error('this adapted task was disposed');
-    const all = toInputs(concatRows(this.support, query));
+    const all = toInputs(concatRows([this.support, query]));
     let probabilities: Tensor;
     try {
-      probabilities = tf.tidy(() => tf.softmax(queryPart(this.score(this.weights, all, this.support.n), this.support.n)));
+      probabilities = tf.tidy(() => tf.softmax(queryPart(this.score(this.weights, all, this.support.n), 1, this.support.n)));
     } finally {
       disposeInputs(all);
     }

@@ -6,7 +6,7 @@ import { crossEntropy } from '../tensor/ops.js';
 import type { Network } from '../models/network.js';
 import { adaptBySgd, sgdSteps, taskLogits } from './fast-weights.js';
 import type { InnerLoop, MetaLearner, TaskResult } from './learner.js';
-import { keptPredictions, queryPart, type TaskTensors } from './task.js';
+import { keptPredictions, perTask, queryPart, type TaskTensors } from './task.js';
 
 export function maml(network: Network, inner: InnerLoop, firstOrder: boolean): MetaLearner {
   return {
@@ -16,18 +16,22 @@ export function maml(network: Network, inner: InnerLoop, firstOrder: boolean): M
     outerRule: 'adam',
     metaGradient(params: readonly Tensor[], task: TaskTensors): TaskResult {
       let predicted: Tensor | null = null;
+      // Mean over every task's query rows = mean over tasks of each task's query loss.
       const queryLoss = (weights: Tensor[]) => {
-        const scores = queryPart(taskLogits(network, weights, task.all, task.supportRows, task.ways), task.supportRows);
+        const logits = taskLogits(network, weights, task.all, task.supportRows, task.ways);
+        const scores = queryPart(logits, task.tasks, task.supportRows);
         predicted = keptPredictions(scores);
         return crossEntropy(scores, task.queryTargets);
       };
       const adapt = (weights: readonly Tensor[]) =>
-        sgdSteps(network, weights, task.support, task.supportTargets, inner.steps, inner.lr);
+        sgdSteps(network, perTask(weights, task.tasks), task.support, task.supportTargets, inner.steps, inner.lr);
       const { value, grads } = tf.tidy(() => {
         if (firstOrder) {
-          // Adapting outside the outer gradient keeps the inner steps off its tape.
+          // Adapting outside the outer gradient keeps the inner steps off its tape; the
+          // per-task query gradients are then summed over the task axis.
           const fast = adapt(params);
-          return tf.valueAndGrads((...weights: Tensor[]) => queryLoss(weights))(fast);
+          const result = tf.valueAndGrads((...weights: Tensor[]) => queryLoss(weights))(fast);
+          return task.tasks === 1 ? result : { value: result.value, grads: result.grads.map((g) => tf.sum(g, 0)) };
         }
         return tf.valueAndGrads((...weights: Tensor[]) => queryLoss(adapt(weights)))([...params]);
       });

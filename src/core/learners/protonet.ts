@@ -3,13 +3,16 @@
 // Nothing is fine-tuned at test time, so any number of classes can be served.
 import { tf, type Tensor, type Tensor2D } from '../tensor/tf.js';
 import { crossEntropy, oneHot } from '../tensor/ops.js';
-import type { Inputs } from '../models/inputs.js';
+import { leadingRows, type Inputs } from '../models/inputs.js';
 import type { Network } from '../models/network.js';
 import { ScoredTask } from './fast-weights.js';
 import type { InnerLoop, MetaLearner, TaskResult } from './learner.js';
 import { keptPredictions, queryPart, type TaskTensors } from './task.js';
 
-/** [n, ways] scores of every row of `all` against prototypes of its first supportRows rows. */
+/**
+ * [tasks·rows, ways] scores of every row of `all` against the prototypes of its task, built
+ * from that task's first supportRows rows.
+ */
 export function prototypeScores(
   network: Network,
   params: readonly Tensor[],
@@ -17,15 +20,20 @@ export function prototypeScores(
   supportRows: number,
   supportTargets: Tensor2D,
 ): Tensor2D {
-  const embeddings = network.embed(params, all, supportRows);
-  const support = tf.slice(embeddings, [0, 0], [supportRows, embeddings.shape[1]]);
-  const counts = tf.sum(supportTargets, 0);
-  const prototypes = tf.div(tf.matMul(supportTargets, support, true, false), tf.reshape(counts, [-1, 1])) as Tensor2D;
+  const { tasks, rows } = all;
+  const ways = supportTargets.shape[1];
+  const flat = network.embed(params, all, supportRows);
+  const d = flat.shape[1];
+  const embeddings = tf.reshape(flat, [tasks, rows, d]);
+  const support = tf.reshape(leadingRows(flat, tasks, rows, supportRows), [tasks, supportRows, d]);
+  const targets = tf.reshape(supportTargets, [tasks, supportRows, ways]);
+  const counts = tf.reshape(tf.sum(targets, 1), [tasks, ways, 1]);
+  const prototypes = tf.div(tf.matMul(targets, support, true, false), counts);
   // −‖e − p‖² = 2 e·p − ‖p‖² − ‖e‖²
   const cross = tf.mul(tf.matMul(embeddings, prototypes, false, true), 2);
-  const prototypeNorms = tf.reshape(tf.sum(tf.square(prototypes), 1), [1, -1]);
-  const embeddingNorms = tf.sum(tf.square(embeddings), 1, true);
-  return tf.sub(tf.sub(cross, prototypeNorms), embeddingNorms) as Tensor2D;
+  const prototypeNorms = tf.reshape(tf.sum(tf.square(prototypes), 2), [tasks, 1, ways]);
+  const embeddingNorms = tf.sum(tf.square(embeddings), 2, true);
+  return tf.reshape(tf.sub(tf.sub(cross, prototypeNorms), embeddingNorms), [tasks * rows, ways]);
 }
 
 export function protonet(network: Network, inner: InnerLoop): MetaLearner {
@@ -39,7 +47,7 @@ export function protonet(network: Network, inner: InnerLoop): MetaLearner {
       const { value, grads } = tf.tidy(() =>
         tf.valueAndGrads((...weights: Tensor[]) => {
           const all = prototypeScores(network, weights, task.all, task.supportRows, task.supportTargets);
-          const scores = queryPart(all, task.supportRows);
+          const scores = queryPart(all, task.tasks, task.supportRows);
           predicted = keptPredictions(scores);
           return crossEntropy(scores, task.queryTargets);
         })([...params]),

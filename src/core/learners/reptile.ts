@@ -6,7 +6,7 @@ import { tf, type Tensor } from '../tensor/tf.js';
 import type { Network } from '../models/network.js';
 import { adaptBySgd, sgdSteps, taskLogits } from './fast-weights.js';
 import type { InnerLoop, MetaLearner, TaskResult } from './learner.js';
-import { queryPart, type TaskTensors } from './task.js';
+import { perTask, queryPart, type TaskTensors } from './task.js';
 import { crossEntropy } from '../tensor/ops.js';
 
 export function reptile(network: Network, inner: InnerLoop): MetaLearner {
@@ -17,13 +17,15 @@ export function reptile(network: Network, inner: InnerLoop): MetaLearner {
     outerRule: 'interpolate',
     metaGradient(params: readonly Tensor[], task: TaskTensors): TaskResult {
       return tf.tidy(() => {
-        const fast = sgdSteps(network, params, task.all, task.allTargets, inner.steps, inner.lr);
+        const fast = sgdSteps(network, perTask(params, task.tasks), task.all, task.allTargets, inner.steps, inner.lr);
         // Progress reports the adapted weights' query loss, scored like at test time.
-        const scores = queryPart(taskLogits(network, fast, task.all, task.supportRows, task.ways), task.supportRows);
+        const logits = taskLogits(network, fast, task.all, task.supportRows, task.ways);
+        const scores = queryPart(logits, task.tasks, task.supportRows);
+        const meanFast = task.tasks === 1 ? fast : fast.map((w) => tf.mean(w, 0));
         return {
           loss: crossEntropy(scores, task.queryTargets),
           predicted: tf.argMax(scores, 1),
-          grads: params.map((w, i) => tf.sub(w, fast[i])),
+          grads: params.map((w, i) => tf.sub(w, meanFast[i])),
         };
       });
     },

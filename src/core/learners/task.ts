@@ -1,36 +1,53 @@
-// One episode as tensors, in the two layouts the learners need: the support rows alone (inner
-// loop) and support followed by queries (query scores with support-set batch-norm statistics).
+// Episodes as tensors, in the two layouts the learners need: support rows alone (inner loop)
+// and support followed by queries (query scores with support-set batch-norm statistics).
+// Several episodes of one shape can be stacked along the rows, task after task, so that a
+// whole meta-batch runs through one set of kernel calls.
 import { tf, type Tensor, type Tensor2D } from '../tensor/tf.js';
 import { oneHot } from '../tensor/ops.js';
 import type { Episode } from '../data/types.js';
-import { concatRows, disposeInputs, toInputs, type Inputs } from '../models/inputs.js';
+import { concatRows } from '../data/rows.js';
+import { disposeInputs, toInputs, trailingRows, type Inputs } from '../models/inputs.js';
 
 export interface TaskTensors {
+  readonly tasks: number;
   readonly ways: number;
+  /** Support rows per task. */
   readonly supportRows: number;
   readonly support: Inputs;
-  /** Support rows, then query rows. */
+  /** Per task: its support rows, then its query rows. */
   readonly all: Inputs;
   readonly supportTargets: Tensor2D;
   readonly queryTargets: Tensor2D;
-  /** Support targets, then query targets (Reptile trains on both). */
+  /** Per task: support targets, then query targets (Reptile trains on both). */
   readonly allTargets: Tensor2D;
+  /** All tasks' query labels, task after task. */
   readonly queryLabels: Int32Array;
 }
 
-export function toTaskTensors(episode: Episode): TaskTensors {
-  const allLabels = new Int32Array(episode.supportLabels.length + episode.queryLabels.length);
-  allLabels.set(episode.supportLabels);
-  allLabels.set(episode.queryLabels, episode.supportLabels.length);
+function joinLabels(parts: readonly Int32Array[]): Int32Array {
+  const out = new Int32Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
+  return out;
+}
+
+/** Stacks episodes that share one shape (ways, shots, queries). */
+export function toTaskTensors(episodes: Episode | readonly Episode[]): TaskTensors {
+  const list: readonly Episode[] = Array.isArray(episodes) ? episodes : [episodes as Episode];
+  const { ways } = list[0];
   return {
-    ways: episode.ways,
-    supportRows: episode.support.n,
-    support: toInputs(episode.support),
-    all: toInputs(concatRows(episode.support, episode.query)),
-    supportTargets: oneHot(episode.supportLabels, episode.ways),
-    queryTargets: oneHot(episode.queryLabels, episode.ways),
-    allTargets: oneHot(allLabels, episode.ways),
-    queryLabels: episode.queryLabels,
+    tasks: list.length,
+    ways,
+    supportRows: list[0].support.n,
+    support: toInputs(list.map((e) => e.support)),
+    all: toInputs(list.map((e) => concatRows([e.support, e.query]))),
+    supportTargets: oneHot(joinLabels(list.map((e) => e.supportLabels)), ways),
+    queryTargets: oneHot(joinLabels(list.map((e) => e.queryLabels)), ways),
+    allTargets: oneHot(joinLabels(list.flatMap((e) => [e.supportLabels, e.queryLabels])), ways),
+    queryLabels: joinLabels(list.map((e) => e.queryLabels)),
   };
 }
 
@@ -40,9 +57,19 @@ export function disposeTaskTensors(task: TaskTensors): void {
   tf.dispose([task.supportTargets, task.queryTargets, task.allTargets]);
 }
 
-/** The query rows of [support + query, k] scores. */
-export function queryPart(scores: Tensor2D, supportRows: number): Tensor2D {
-  return tf.slice(scores, [supportRows, 0], [scores.shape[0] - supportRows, scores.shape[1]]);
+/** The query rows of every task of [tasks·(support + query), k] scores. */
+export function queryPart(scores: Tensor2D, tasks: number, supportRows: number): Tensor2D {
+  return trailingRows(scores, tasks, scores.shape[0] / tasks, supportRows);
+}
+
+/**
+ * θ with a leading task axis, one copy per task, for per-task fast weights. A broadcasting
+ * multiply rather than tf.tile: its gradient (a sum over the task axis) exists at any rank,
+ * and it is what turns the per-task losses into one meta-gradient.
+ */
+export function perTask(params: readonly Tensor[], tasks: number): Tensor[] {
+  if (tasks === 1) return [...params];
+  return params.map((p) => tf.mul(tf.expandDims(p, 0), tf.ones([tasks, ...p.shape.map(() => 1)])));
 }
 
 /** The highest-scoring label of every row, kept beyond the enclosing tidy/gradient scopes. */

@@ -1,7 +1,7 @@
 // The Omniglot/MAML image encoder: blocks of [3×3 conv, batch norm, ReLU, 2×2 max-pool].
 // No conv bias: batch norm's shift makes it redundant.
 import { tf, type Tensor, type Tensor2D, type Tensor4D } from '../tensor/tf.js';
-import { batchNorm, convSame, maxPool2 } from '../tensor/ops.js';
+import { batchNorm, convSame, convSamePerTask, maxPool2 } from '../tensor/ops.js';
 import type { Encoder } from './encoder.js';
 import type { ParamSpec } from './params.js';
 
@@ -27,11 +27,12 @@ export function conv4Encoder(
   return {
     params,
     outDim: height * width * filters,
-    apply(p: readonly Tensor[], input: Tensor, statRows: number, rowWeights?: Tensor): Tensor2D {
+    apply(p: readonly Tensor[], input: Tensor, tasks: number, statRows: number, rowWeights?: Tensor): Tensor2D {
       let h = input as Tensor4D;
       for (let b = 0; b < blocks; b++) {
-        h = convSame(h, p[3 * b] as Tensor4D);
-        h = batchNorm(h, p[3 * b + 1], p[3 * b + 2], statRows, rowWeights);
+        const w = p[3 * b];
+        h = w.rank === 4 ? convSame(h, w as Tensor4D) : convSamePerTask(h, w, tasks);
+        h = batchNorm(h, p[3 * b + 1], p[3 * b + 2], tasks, statRows, rowWeights);
         h = maxPool2(tf.relu(h));
       }
       return tf.reshape(h, [h.shape[0], -1]);

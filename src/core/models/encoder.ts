@@ -6,8 +6,10 @@ export interface Encoder {
   readonly params: readonly ParamSpec[];
   readonly outDim: number;
   /**
-   * `statRows`: batch-norm statistics come from the first statRows rows (the support set).
-   * `rowWeights`: [statRows] 0/1 marks which of those rows really have this modality.
+   * `input` stacks `tasks` tasks along its rows. Parameters are shared, or per task with a
+   * leading task axis. Batch-norm statistics come from each task's first `statRows` rows
+   * (its support set); `rowWeights` ([tasks·statRows], 0/1) marks which of those rows
+   * really have this modality.
    */
-  apply(params: readonly Tensor[], input: Tensor, statRows: number, rowWeights?: Tensor): Tensor2D;
+  apply(params: readonly Tensor[], input: Tensor, tasks: number, statRows: number, rowWeights?: Tensor): Tensor2D;
 }

@@ -1,27 +1,37 @@
-// Host rows -> input tensors. Presence masks are attached only for modalities that some row is
-// missing, so complete data takes the cheaper unmasked path through the network.
+// Host rows -> input tensors. Inputs may hold several tasks stacked along the row axis
+// (task t owns rows [t·rows, (t+1)·rows)), which lets one set of kernel calls serve a whole
+// meta-batch. Presence masks are attached only for modalities that some row is missing, so
+// complete data takes the cheaper unmasked path through the network.
 import { tf, type Tensor, type Tensor2D, type Tensor4D } from '../tensor/tf.js';
 import type { FeatureRows, Modality } from '../data/types.js';
 import { MODALITIES } from '../data/types.js';
+import { concatRows } from '../data/rows.js';
 
 export interface Inputs {
-  readonly n: number;
+  /** Number of tasks stacked along the row axis. */
+  readonly tasks: number;
+  /** Rows per task. */
+  readonly rows: number;
   readonly image?: Tensor4D;
   readonly text?: Tensor2D;
   readonly vector?: Tensor2D;
-  /** [n] 0/1 per modality; absent means every row has it. */
+  /** [tasks·rows] 0/1 per modality; absent means every row has it. */
   readonly masks: Partial<Record<Modality, Tensor>>;
 }
 
-export function toInputs(rows: FeatureRows): Inputs {
+/** One set of rows per task; every set must have the same number of rows. */
+export function toInputs(perTask: FeatureRows | readonly FeatureRows[]): Inputs {
+  const parts = Array.isArray(perTask) ? perTask : [perTask as FeatureRows];
+  const rows = parts.length === 1 ? parts[0] : concatRows(parts);
   const { spec, n } = rows;
   const masks: Partial<Record<Modality, Tensor>> = {};
   for (const m of MODALITIES) {
     const present = rows.present[m];
-    if (spec[m] && present && present.some((p) => p === 0)) masks[m] = tf.tensor1d(Float32Array.from(present));
+    if (spec[m] && present && present.some((p: number) => p === 0)) masks[m] = tf.tensor1d(Float32Array.from(present));
   }
   return {
-    n,
+    tasks: parts.length,
+    rows: parts[0].n,
     masks,
     image:
       spec.image && rows.image
@@ -36,32 +46,21 @@ export function disposeInputs(inputs: Inputs): void {
   tf.dispose([inputs.image, inputs.text, inputs.vector, ...Object.values(inputs.masks)].filter((t) => t !== undefined));
 }
 
-/** Rows of `a` followed by rows of `b` (same spec). */
-export function concatRows(a: FeatureRows, b: FeatureRows): FeatureRows {
-  const join = (x?: Float32Array, y?: Float32Array) => {
-    if (!x || !y) return undefined;
-    const out = new Float32Array(x.length + y.length);
-    out.set(x);
-    out.set(y, x.length);
-    return out;
-  };
-  const present: FeatureRows['present'] = {};
-  for (const m of MODALITIES) {
-    const pa = a.present[m];
-    const pb = b.present[m];
-    if (pa && pb) {
-      const out = new Uint8Array(pa.length + pb.length);
-      out.set(pa);
-      out.set(pb, pa.length);
-      present[m] = out;
-    }
-  }
-  return {
-    spec: a.spec,
-    n: a.n + b.n,
-    image: join(a.image, b.image),
-    text: join(a.text, b.text),
-    vector: join(a.vector, b.vector),
-    present,
-  };
+/** Rows [from, from + count) of every task of a [tasks·rows, ...] tensor. */
+function rowsOfEachTask<T extends Tensor>(x: T, tasks: number, rows: number, from: number, count: number): T {
+  const [, ...rest] = x.shape;
+  // One trailing axis keeps the slice at rank 3, which every backend pads in its gradient.
+  const width = rest.reduce((a, b) => a * b, 1);
+  const perTask = tf.reshape(x, [tasks, rows, width]);
+  return tf.reshape(tf.slice(perTask, [0, from, 0], [tasks, count, width]), [tasks * count, ...rest]) as T;
+}
+
+/** The first `count` rows of every task of a [tasks·rows, ...] tensor. */
+export function leadingRows<T extends Tensor>(x: T, tasks: number, rows: number, count: number): T {
+  return count === rows ? x : rowsOfEachTask(x, tasks, rows, 0, count);
+}
+
+/** Rows [from, rows) of every task of a [tasks·rows, ...] tensor. */
+export function trailingRows<T extends Tensor>(x: T, tasks: number, rows: number, from: number): T {
+  return rowsOfEachTask(x, tasks, rows, from, rows - from);
 }

@@ -1,5 +1,6 @@
 // Dense encoder for vectors and text features: Linear + ReLU per hidden width.
 import { tf, type Tensor, type Tensor2D } from '../tensor/tf.js';
+import { dense } from '../tensor/ops.js';
 import type { Encoder } from './encoder.js';
 import type { ParamSpec } from './params.js';
 
@@ -11,9 +12,9 @@ export function mlpEncoder(name: string, inputDim: number, hidden: readonly numb
   return {
     params,
     outDim: hidden.length ? hidden[hidden.length - 1] : inputDim,
-    apply(p: readonly Tensor[], input: Tensor): Tensor2D {
+    apply(p: readonly Tensor[], input: Tensor, tasks: number): Tensor2D {
       let h = input as Tensor2D;
-      for (let i = 0; i < hidden.length; i++) h = tf.relu(tf.add(tf.matMul(h, p[2 * i] as Tensor2D), p[2 * i + 1]));
+      for (let i = 0; i < hidden.length; i++) h = tf.relu(dense(h, p[2 * i], p[2 * i + 1], tasks));
       return h;
     },
   };

@@ -9,7 +9,8 @@ import { MODALITIES } from '../data/types.js';
 import type { Random } from '../random.js';
 import { conv4Encoder } from './conv4.js';
 import type { Encoder } from './encoder.js';
-import type { Inputs } from './inputs.js';
+import { leadingRows, type Inputs } from './inputs.js';
+import { dense } from '../tensor/ops.js';
 import { mlpEncoder } from './mlp.js';
 import { initParam, type ParamSpec, type Params } from './params.js';
 
@@ -29,9 +30,12 @@ export interface Network {
   /** Width of the head, or null for an embedding-only network. */
   readonly outputs: number | null;
   init(rng: Random): Params;
-  /** [n, embeddingDim]; batch-norm statistics from the first statRows rows. */
+  /**
+   * [tasks·rows, embeddingDim]; batch-norm statistics from each task's first statRows rows.
+   * Parameters are shared, or per task with a leading task axis (fast weights).
+   */
   embed(params: readonly Tensor[], inputs: Inputs, statRows: number): Tensor2D;
-  /** [n, outputs] class scores. */
+  /** [tasks·rows, outputs] class scores. */
   logits(params: readonly Tensor[], inputs: Inputs, statRows: number): Tensor2D;
 }
 
@@ -74,16 +78,17 @@ export function buildNetwork(spec: InputSpec, config: ModelConfig, outputs: numb
       const input = inputs[b.modality];
       if (!input) throw new Error(`input has no ${b.modality} tensor`);
       const mask = inputs.masks[b.modality];
-      const weights = mask && statRows < inputs.n ? tf.slice(mask, [0], [statRows]) : mask;
-      return b.encoder.apply(p.slice(b.offset, b.offset + b.encoder.params.length), input, statRows, weights);
+      const weights = mask && leadingRows(mask, inputs.tasks, inputs.rows, statRows);
+      return b.encoder.apply(p.slice(b.offset, b.offset + b.encoder.params.length), input, inputs.tasks, statRows, weights);
     };
     if (!fused) return encode(branches[0]);
     let sum: Tensor | null = null;
     let count: Tensor | null = null;
     for (const b of branches) {
-      const z = tf.add(tf.matMul(encode(b), p[b.projection!] as Tensor2D), p[b.projection! + 1]);
+      const z = dense(encode(b), p[b.projection!], p[b.projection! + 1], inputs.tasks);
       const mask = inputs.masks[b.modality];
-      const weight = mask ? tf.reshape(mask, [inputs.n, 1]) : tf.ones([inputs.n, 1]);
+      const n = inputs.tasks * inputs.rows;
+      const weight = mask ? tf.reshape(mask, [n, 1]) : tf.ones([n, 1]);
       const contribution = tf.mul(z, weight);
       sum = sum ? tf.add(sum, contribution) : contribution;
       count = count ? tf.add(count, weight) : weight;
@@ -100,7 +105,7 @@ export function buildNetwork(spec: InputSpec, config: ModelConfig, outputs: numb
     embed,
     logits(p, inputs, statRows) {
       if (outputs === null) throw new Error('this network has no classification head');
-      return tf.add(tf.matMul(embed(p, inputs, statRows), p[head] as Tensor2D), p[head + 1]) as Tensor2D;
+      return dense(embed(p, inputs, statRows), p[head], p[head + 1], inputs.tasks);
     },
   };
 }

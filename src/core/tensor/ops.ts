@@ -120,30 +120,71 @@ export function maxPool2(x: Tensor4D): Tensor4D {
 }
 
 /**
- * Batch norm whose statistics come from the first `statRows` rows only (the examples being
- * adapted on), so a query row's output never depends on the other queries beside it.
- * `rowWeights` ([statRows], 0/1) leaves out rows where this input is missing.
+ * 3×3 'same' convolution of stacked tasks, each with its own filter: x [tasks·n, H, W, C],
+ * w [tasks, 3, 3, C, F]. tfjs has no grouped convolution, so each task's convolution is an
+ * im2col (nine shifted slices) times its filter as a batched matmul. Slices, concat and
+ * matmul all have gradients that are themselves differentiable, so this stays exact at
+ * any order without a custom gradient.
+ */
+export function convSamePerTask(x: Tensor4D, w: Tensor, tasks: number): Tensor4D {
+  const [rows, height, width, channels] = x.shape;
+  const [, kh, kw, , filters] = w.shape as [number, number, number, number, number];
+  const padded = tf.pad(x, [
+    [0, 0],
+    [(kh - 1) / 2, (kh - 1) / 2],
+    [(kw - 1) / 2, (kw - 1) / 2],
+    [0, 0],
+  ]);
+  const shifted: Tensor[] = [];
+  for (let i = 0; i < kh; i++) {
+    for (let j = 0; j < kw; j++) shifted.push(tf.slice(padded, [0, i, j, 0], [rows, height, width, channels]));
+  }
+  const columns = tf.reshape(tf.concat(shifted, 3), [tasks, (rows / tasks) * height * width, kh * kw * channels]);
+  const out = tf.matMul(columns, tf.reshape(w, [tasks, kh * kw * channels, filters]));
+  return tf.reshape(out, [rows, height, width, filters]);
+}
+
+/** x [tasks·n, d] times a shared [d, h] or per-task [tasks, d, h] weight, plus its bias. */
+export function dense(x: Tensor2D, w: Tensor, b: Tensor, tasks: number): Tensor2D {
+  if (w.rank === 2) return tf.add(tf.matMul(x, w as Tensor2D), b);
+  const [rows, d] = x.shape;
+  const h = w.shape[2] as number;
+  const out = tf.add(tf.matMul(tf.reshape(x, [tasks, rows / tasks, d]), w), tf.reshape(b, [tasks, 1, h]));
+  return tf.reshape(out, [rows, h]);
+}
+
+/**
+ * Batch norm whose statistics come from the first `statRows` rows of each task (the examples
+ * being adapted on), so a query row's output never depends on the other queries beside it.
+ * `rowWeights` ([tasks·statRows], 0/1) leaves out rows where this input is missing. gamma and
+ * beta are shared [C] or per task [tasks, C].
  */
 export function batchNorm(
   h: Tensor4D,
   gamma: Tensor,
   beta: Tensor,
+  tasks: number,
   statRows: number,
   rowWeights?: Tensor,
 ): Tensor4D {
-  const [n, height, width, c] = h.shape;
-  const stats = statRows === n ? h : tf.slice(h, [0, 0, 0, 0], [statRows, height, width, c]);
+  const [total, height, width, c] = h.shape;
+  const rows = total / tasks;
+  // Rank 4 with the pixels in one axis: tfjs-webgpu 4.22 cannot pad (slice's gradient) at
+  // rank 5 ("cannot index type 'vec5'"), which test/core/webgpu guards.
+  const x = tf.reshape(h, [tasks, rows, height * width, c]);
+  const stats = statRows === rows ? x : tf.slice(x, [0, 0, 0, 0], [tasks, statRows, height * width, c]);
   let mean: Tensor;
   let variance: Tensor;
   if (rowWeights) {
-    const w = tf.reshape(rowWeights, [statRows, 1, 1, 1]);
-    const count = tf.mul(tf.maximum(tf.sum(rowWeights), 1), height * width);
-    mean = tf.div(tf.sum(tf.mul(stats, w), [0, 1, 2], true), count);
-    variance = tf.div(tf.sum(tf.mul(tf.square(tf.sub(stats, mean)), w), [0, 1, 2], true), count);
+    const w = tf.reshape(rowWeights, [tasks, statRows, 1, 1]);
+    const count = tf.mul(tf.maximum(tf.sum(w, 1, true), 1), height * width);
+    mean = tf.div(tf.sum(tf.mul(stats, w), [1, 2], true), count);
+    variance = tf.div(tf.sum(tf.mul(tf.square(tf.sub(stats, mean)), w), [1, 2], true), count);
   } else {
-    mean = tf.mean(stats, [0, 1, 2], true);
-    variance = tf.mean(tf.square(tf.sub(stats, mean)), [0, 1, 2], true);
+    mean = tf.mean(stats, [1, 2], true);
+    variance = tf.mean(tf.square(tf.sub(stats, mean)), [1, 2], true);
   }
-  const normalised = tf.mul(tf.sub(h, mean), tf.rsqrt(tf.add(variance, 1e-5)));
-  return tf.add(tf.mul(normalised, tf.reshape(gamma, [1, 1, 1, c])), tf.reshape(beta, [1, 1, 1, c])) as Tensor4D;
+  const affine = (p: Tensor) => tf.reshape(p, [p.rank === 1 ? 1 : tasks, 1, 1, c]);
+  const normalised = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, 1e-5)));
+  return tf.reshape(tf.add(tf.mul(normalised, affine(gamma)), affine(beta)), [total, height, width, c]);
 }

@@ -1,6 +1,7 @@
 // One outer iteration: the mean of the per-task meta-gradients over a meta-batch, applied by
-// the outer optimiser. Tasks run one after another; each task's tensors are freed before the
-// next, so memory does not grow with the meta-batch size.
+// the outer optimiser. `taskBatch` tasks at a time are stacked and computed together (fast
+// weights get a leading task axis), which cuts kernel launches; their tensors are freed
+// before the next group, so memory grows with taskBatch, not with the meta-batch.
 import { tf, type Tensor } from '../tensor/tf.js';
 import type { Episode } from '../data/types.js';
 import type { MetaLearner } from '../learners/learner.js';
@@ -13,46 +14,44 @@ export interface StepResult {
   accuracy: number;
 }
 
+function groups<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
 export async function metaStep(
   learner: MetaLearner,
   optimizer: OuterOptimizer,
   params: Tensor[],
   episodes: readonly Episode[],
+  taskBatch = 1,
 ): Promise<StepResult> {
+  if (episodes.length === 0) throw new Error('a meta-batch needs at least one episode');
   let sum: Tensor[] | null = null;
-  const losses: Tensor[] = [];
-  const predictions: Tensor[] = [];
-  for (const episode of episodes) {
-    const task = toTaskTensors(episode);
+  const reads: { share: number; loss: Tensor; predicted: Tensor; labels: Int32Array }[] = [];
+  for (const group of groups(episodes, Math.max(1, taskBatch))) {
+    const task = toTaskTensors(group);
     try {
       const result = learner.metaGradient(params, task);
-      losses.push(result.loss);
-      predictions.push(result.predicted);
-      if (sum === null) sum = result.grads;
-      else {
-        const previous: Tensor[] = sum;
-        sum = tf.tidy(() => previous.map((s, i) => tf.add(s, result.grads[i])));
-        tf.dispose([...previous, ...result.grads]);
-      }
+      // Each group's result is a mean over its tasks; weighting by its share of the
+      // meta-batch makes the total the mean over all tasks whatever the grouping.
+      const share = group.length / episodes.length;
+      reads.push({ share, loss: result.loss, predicted: result.predicted, labels: task.queryLabels });
+      const previous: Tensor[] | null = sum;
+      sum = tf.tidy(() => result.grads.map((g, i) => (previous ? tf.add(previous[i], tf.mul(g, share)) : tf.mul(g, share))));
+      tf.dispose([...(previous ?? []), ...result.grads]);
     } finally {
       disposeTaskTensors(task);
     }
   }
-  if (sum === null) throw new Error('a meta-batch needs at least one episode');
-  const total = sum;
-  const mean = tf.tidy(() => total.map((s) => tf.div(s, episodes.length)));
-  tf.dispose(total);
-  const next = optimizer.step(params, mean);
+  const next = optimizer.step(params, sum!);
   // Read back once per meta-batch, after the update has been queued.
-  const [lossValues, predicted] = await Promise.all([
-    Promise.all(losses.map((l) => l.data())),
-    Promise.all(predictions.map((p) => p.data())),
-  ]);
-  tf.dispose([...losses, ...predictions]);
-  const mean1 = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+  const values = await Promise.all(reads.map(async (r) => ({ loss: await r.loss.data(), predicted: await r.predicted.data() })));
+  tf.dispose(reads.flatMap((r) => [r.loss, r.predicted]));
   return {
     params: next,
-    loss: mean1(lossValues.map((v) => v[0])),
-    accuracy: mean1(episodes.map((e, i) => accuracyOf(predicted[i], e.queryLabels))),
+    loss: reads.reduce((total, r, i) => total + r.share * values[i].loss[0], 0),
+    accuracy: reads.reduce((total, r, i) => total + r.share * accuracyOf(values[i].predicted, r.labels), 0),
   };
 }

@@ -33,7 +33,7 @@ for (const backend of ['cpu', 'wasm']) {
       const metaLoss = async (weights: Tensor[]) => {
         const loss = tf.tidy(() => {
           const fast = sgdSteps(network, weights, task.support, task.supportTargets, inner.steps, inner.lr);
-          const scores = queryPart(taskLogits(network, fast, task.all, task.supportRows, task.ways), task.supportRows);
+          const scores = queryPart(taskLogits(network, fast, task.all, task.supportRows, task.ways), 1, task.supportRows);
           return crossEntropy(scores, task.queryTargets);
         });
         const value = (await loss.data())[0];

@@ -94,7 +94,7 @@ for (const c of [
         await values(
           tf.tidy(() => {
             const fast = sgdSteps(network, weights, task.support, task.supportTargets, inner.steps, inner.lr);
-            return crossEntropy(queryPart(taskLogits(network, fast, task.all, task.supportRows, 3), task.supportRows), task.queryTargets);
+            return crossEntropy(queryPart(taskLogits(network, fast, task.all, task.supportRows, 3), 1, task.supportRows), task.queryTargets);
           }),
         )
       )[0];
@@ -127,4 +127,16 @@ test('a short training run on webgpu checkpoints weights that predict the same o
     };
     assertClose(await predict(), await on('cpu', predict), 1e-4, 'probabilities');
   });
+});
+
+test('the stacked-task equivalence and predictor tests pass on webgpu', { skip, timeout: 600_000 }, async (t) => {
+  // Those suites pick their backend at start-up, so they run in a child process of their own.
+  const { spawnSync } = await import('node:child_process');
+  const files = ['test/core/learners/vectorised.test.ts', 'test/core/adaptation/predictor.test.ts'];
+  const child = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=dot', ...files], {
+    env: { ...process.env, FEWSHOT_TEST_BACKEND: 'webgpu' },
+    encoding: 'utf8',
+  });
+  if (child.status !== 0) t.diagnostic(`${child.stdout}\n${child.stderr}`.slice(-4000));
+  assert.equal(child.status, 0, 'the webgpu run of those suites failed');
 });
