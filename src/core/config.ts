@@ -28,6 +28,12 @@ export interface TrainConfig {
   split: { train: number; validation: number; test: number };
   /** Add 90/180/270-degree rotations of image classes as new classes (Omniglot protocol). */
   rotations: boolean;
+  /**
+   * Tasks of a meta-batch computed together in one set of kernel calls (per-task fast weights
+   * get a leading task axis). Same numbers either way; 'auto' picks what is fastest on the
+   * backend (see training/task-batch.ts).
+   */
+  taskBatch: number | 'auto';
 }
 
 export const DEFAULT_MODEL: ModelConfig = { filters: 64, hidden: [256, 128], fusionDim: 64 };
@@ -51,5 +57,6 @@ export function defaultTrainConfig(overrides: Partial<TrainConfig> = {}): TrainC
     evaluation: { episodes: 600, baselines: true, ...overrides.evaluation },
     split: { train: 0.7, validation: 0.1, test: 0.2, ...overrides.split },
     rotations: overrides.rotations ?? false,
+    taskBatch: overrides.taskBatch ?? 'auto',
   };
 }

@@ -83,6 +83,16 @@ async function activate(name: string): Promise<void> {
 const AUTO_ORDER: Exclude<BackendPreference, 'auto'>[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
 
 let current: Promise<BackendInfo> | null = null;
+let chosen: BackendInfo | null = null;
+
+/**
+ * The active backend, with the native one split by device: 'tensorflow-gpu' (CUDA) or
+ * 'tensorflow' (CPU), since they want different work shapes.
+ */
+export function backendName(): string {
+  const name = tf.getBackend();
+  return name === 'tensorflow' && chosen?.device?.startsWith('CUDA') ? 'tensorflow-gpu' : name;
+}
 
 /** Selects the backend once; later calls return the same result whatever they ask for. */
 export function initBackend(preference: BackendPreference = 'auto'): Promise<BackendInfo> {
@@ -100,7 +110,8 @@ async function select(preference: BackendPreference): Promise<BackendInfo> {
     for (const attempt of candidates[kind]) {
       try {
         const device = await attempt.run();
-        return { name: tf.getBackend(), device, skipped };
+        chosen = { name: tf.getBackend(), device, skipped };
+        return chosen;
       } catch (error) {
         skipped.push({ backend: attempt.backend, reason: firstLine(error) });
       }

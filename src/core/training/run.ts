@@ -24,6 +24,8 @@ import { evaluate, validationAccuracy } from '../evaluation/evaluate.js';
 import { metaStep } from './meta-step.js';
 import { adam, interpolate, type OuterOptimizer } from './optimizer.js';
 import { streamSeed } from './streams.js';
+import { resolveTaskBatch } from './task-batch.js';
+import { backendName } from '../tensor/backend.js';
 
 
 function makeSplit(dataset: ClassDataset, config: TrainConfig): DataSplit {
@@ -71,6 +73,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainResult> {
     bestValidationAccuracy: null,
     bestIteration: null,
   };
+  const taskBatch = resolveTaskBatch(config.taskBatch, config.outer.metaBatchSize, config.algorithm, dataset.rows.spec, backendName());
   let iteration = restored?.manifest.iteration ?? 0;
   let savedIteration = restored ? iteration : -1;
 
@@ -88,7 +91,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainResult> {
         metrics,
         rng: { sampler: samplerRng.state },
         evaluation: null,
-        backend: tf.getBackend(),
+        backend: backendName(),
       },
       await Promise.all(network.params.map(async (spec, i) => ({ spec, values: (await params[i].data()) as Float32Array }))),
       await optimizer.state(),
@@ -110,7 +113,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainResult> {
         break;
       }
       const episodes = Array.from({ length: config.outer.metaBatchSize }, () => sampler.next());
-      const step = await metaStep(learner, optimizer, params, episodes);
+      const step = await metaStep(learner, optimizer, params, episodes, taskBatch);
       params = step.params;
       iteration += 1;
       metrics = { ...metrics, loss: step.loss, accuracy: step.accuracy };
