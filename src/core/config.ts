@@ -38,7 +38,12 @@ export interface TrainConfig {
 
 export const DEFAULT_MODEL: ModelConfig = { filters: 64, hidden: [256, 128], fusionDim: 64 };
 
-export function defaultTrainConfig(overrides: Partial<TrainConfig> = {}): TrainConfig {
+/** Any subset of a TrainConfig; each nested group is merged over its defaults. */
+export type TrainConfigOverrides = {
+  [K in keyof TrainConfig]?: TrainConfig[K] extends object ? Partial<TrainConfig[K]> : TrainConfig[K];
+};
+
+export function defaultTrainConfig(overrides: TrainConfigOverrides = {}): TrainConfig {
   const algorithm = overrides.algorithm ?? 'maml';
   return {
     algorithm,

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { zipSync } from 'fflate';
 import sharp from 'sharp';
-import { clusters, startApp, testEnv, type TestApp, type TestEnv } from './helpers.js';
+import { clusters, startApp, testEnv, waitFor, type TestApp, type TestEnv } from './helpers.js';
 
 let env: TestEnv;
 let app: TestApp;
@@ -33,8 +33,10 @@ describe('health, metrics, docs', () => {
     assert.deepEqual(res.body, { status: 'ok' });
   });
 
-  test('GET /readyz reports Redis, the backend and workers', async () => {
-    const res = await app.api.get('/readyz').expect(200);
+  test('GET /readyz reports Redis, the backend and workers; 503 until the backend is up', async () => {
+    const first = await app.api.get('/readyz');
+    assert.ok(first.status === 200 || (first.status === 503 && first.body.status === 'not_ready'), JSON.stringify(first.body));
+    const res = await waitFor(() => app.api.get('/readyz'), (r) => r.status === 200, 30_000, 'readiness');
     assert.equal(res.body.status, 'ready');
     assert.equal(res.body.redis.ok, true);
     assert.equal(res.body.backend.name, 'cpu');

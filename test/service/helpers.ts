@@ -9,9 +9,16 @@ import { buildApp } from '../../src/service/app.js';
 import { loadConfig, type ServiceConfig } from '../../src/service/config.js';
 import { createDeps, type AppDeps } from '../../src/service/deps.js';
 import { createLogger } from '../../src/service/logger.js';
-import { createRedis, deleteKeys, DEFAULT_REDIS_URL } from '../../src/service/redis.js';
+import type { Redis } from 'ioredis';
+import { createRedis, DEFAULT_REDIS_URL } from '../../src/service/redis.js';
 
 export const REDIS_URL = process.env.REDIS_URL ?? DEFAULT_REDIS_URL;
+
+async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
+  for await (const batch of redis.scanStream({ match: `${prefix}:*`, count: 500 }) as AsyncIterable<string[]>) {
+    if (batch.length) await redis.unlink(...batch);
+  }
+}
 
 export interface TestEnv {
   env: Record<string, string>;

@@ -1,10 +1,16 @@
 // Picks the fastest TensorFlow.js backend this machine can run, once per process, and says why
 // the faster ones were skipped. The native (libtensorflow) and WebGPU packages are optional
 // dependencies: their installs need downloads or GPUs that many machines lack.
+import { availableParallelism } from 'node:os';
 import { tf } from './tf.js';
 import { CoreError } from '../errors.js';
 
 export type BackendPreference = 'auto' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
+
+export interface BackendOptions {
+  /** XNNPACK threads for the wasm backend (default: the machine's cores; 1 = single-threaded build). */
+  wasmThreads?: number;
+}
 
 export interface BackendInfo {
   /** tfjs backend name: tensorflow | webgpu | wasm | cpu. */
@@ -22,7 +28,7 @@ async function importOptional(name: string): Promise<unknown> {
 
 // A software WebGPU adapter (lavapipe) is slower than wasm: `auto` never picks one, but asking
 // for webgpu by name accepts it, which is how CI tests the webgpu path without a GPU.
-const attempts = (auto: boolean): Record<Exclude<BackendPreference, 'auto'>, Attempt[]> => ({
+const attempts = (auto: boolean, options: BackendOptions): Record<Exclude<BackendPreference, 'auto'>, Attempt[]> => ({
   tensorflow: [
     {
       backend: 'tensorflow (CUDA, @tensorflow/tfjs-node-gpu)',
@@ -56,10 +62,16 @@ const attempts = (auto: boolean): Record<Exclude<BackendPreference, 'auto'>, Att
     {
       backend: 'wasm',
       run: async () => {
-        await import('@tensorflow/tfjs-backend-wasm');
+        const wasm = await import('@tensorflow/tfjs-backend-wasm');
+        const threads = options.wasmThreads ?? availableParallelism();
+        if (threads > 1) {
+          const { enableWasmThreads } = await import('./wasm-threads.js');
+          await enableWasmThreads(threads);
+        }
         await activate('wasm');
         const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
-        return `CPU via WebAssembly (${simd ? 'SIMD' : 'no SIMD'}, 1 thread)`;
+        const running = wasm.getThreadsCount();
+        return `CPU via WebAssembly (${simd ? 'SIMD' : 'no SIMD'}, ${running} thread${running === 1 ? '' : 's'})`;
       },
     },
   ],
@@ -95,17 +107,17 @@ export function backendName(): string {
 }
 
 /** Selects the backend once; later calls return the same result whatever they ask for. */
-export function initBackend(preference: BackendPreference = 'auto'): Promise<BackendInfo> {
-  current ??= select(preference);
+export function initBackend(preference: BackendPreference = 'auto', options: BackendOptions = {}): Promise<BackendInfo> {
+  current ??= select(preference, options);
   return current;
 }
 
-async function select(preference: BackendPreference): Promise<BackendInfo> {
+async function select(preference: BackendPreference, options: BackendOptions): Promise<BackendInfo> {
   // Production mode skips tfjs's debug checks and its advert for tfjs-node on first use.
   tf.enableProdMode();
   const order = preference === 'auto' ? AUTO_ORDER : [preference];
   const skipped: BackendInfo['skipped'] = [];
-  const candidates = attempts(preference === 'auto');
+  const candidates = attempts(preference === 'auto', options);
   for (const kind of order) {
     for (const attempt of candidates[kind]) {
       try {

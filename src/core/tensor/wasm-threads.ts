@@ -41,8 +41,8 @@ import { createRequire } from 'node:module';
 import os, { type CpuInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 
-import * as tf from '@tensorflow/tfjs-core';
 import { BackendWasm, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import { tf } from './tf.js';
 
 /** The parts of the emscripten module that tfjs's BackendWasm expects. */
 interface EmscriptenModule {

@@ -118,7 +118,7 @@ process.on('message', (message: ParentMessage) => {
 // The API process is gone: nothing can reach this one any more.
 process.once('disconnect', () => process.exit(0));
 
-initBackend(config.backend).then(
+initBackend(config.backend, { wasmThreads: config.wasmThreads }).then(
   (info) => send({ type: 'ready', backend: { name: info.name, device: info.device } }),
   (error: unknown) => send({ type: 'failed', error: toWire(error) }),
 );

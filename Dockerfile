@@ -1,0 +1,70 @@
+# syntax=docker/dockerfile:1
+# Two targets:
+#   docker build --target cpu -t fewshot:cpu .   TensorFlow.js on the CPU (libtensorflow via tfjs-node, else wasm)
+#   docker build --target gpu -t fewshot:gpu .   CUDA 11.8 + cuDNN 8 for tfjs-node-gpu, and Vulkan for the webgpu backend
+# Both run `fewshot` (ENTRYPOINT); the command picks the role: serve | serve --with-worker | worker.
+
+ARG NODE_IMAGE=node:20-bookworm-slim
+
+FROM ${NODE_IMAGE} AS node
+
+# ---- dependencies: production only; the optional native/GPU backends per target ----
+FROM node AS deps-cpu
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --omit=optional --no-audit --no-fund \
+ && (npm install --no-save --omit=dev --no-audit --no-fund @tensorflow/tfjs-node@4.22.0 || echo "tfjs-node unavailable: the wasm backend will be used")
+
+FROM node AS deps-gpu
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --omit=optional --no-audit --no-fund \
+ && npm install --no-save --omit=dev --no-audit --no-fund @tensorflow/tfjs-node-gpu@4.22.0 @tensorflow/tfjs-backend-webgpu@4.22.0 webgpu@0.6.2
+
+# ---- cpu ----
+FROM node AS cpu
+ENV NODE_ENV=production \
+    FEWSHOT_DATA_DIR=/data \
+    FEWSHOT_BACKEND=auto \
+    PORT=8080
+WORKDIR /app
+COPY --from=deps-cpu /app/node_modules ./node_modules
+COPY package.json openapi.yaml tsconfig.json ./
+COPY bin ./bin
+COPY src ./src
+RUN mkdir -p /data && chown node:node /data
+USER node
+VOLUME ["/data"]
+EXPOSE 8080
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s \
+  CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+ENTRYPOINT ["node", "bin/fewshot.js"]
+CMD ["serve"]
+
+# ---- gpu ----
+FROM nvidia/cuda:11.8.0-cudnn8-runtime-ubuntu22.04 AS gpu
+# compute: CUDA for tfjs-node-gpu; graphics: the Vulkan driver the webgpu backend (Dawn) runs on.
+ENV NVIDIA_VISIBLE_DEVICES=all \
+    NVIDIA_DRIVER_CAPABILITIES=compute,utility,graphics \
+    NODE_ENV=production \
+    FEWSHOT_DATA_DIR=/data \
+    FEWSHOT_BACKEND=auto \
+    PORT=8080
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ca-certificates libvulkan1 \
+ && rm -rf /var/lib/apt/lists/* \
+ && useradd --create-home --uid 1000 node \
+ && mkdir -p /data && chown node:node /data
+COPY --from=node /usr/local/bin/node /usr/local/bin/node
+WORKDIR /app
+COPY --from=deps-gpu /app/node_modules ./node_modules
+COPY package.json openapi.yaml tsconfig.json ./
+COPY bin ./bin
+COPY src ./src
+USER node
+VOLUME ["/data"]
+EXPOSE 8080
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s \
+  CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+ENTRYPOINT ["node", "bin/fewshot.js"]
+CMD ["worker"]

@@ -1,0 +1,139 @@
+// The `fewshot` command.
+import { writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { CoreError, type ClassDataset } from '../service/core.js';
+import { loadImageFolder, loadOmniglot } from '../service/core-data.js';
+import { ConfigError, loadConfig, type ServiceConfig } from '../service/config.js';
+import { createLogger, type Logger } from '../service/logger.js';
+import { locateRedis } from '../service/local-redis.js';
+import { OPENAPI_YAML, openapiDocument, toYaml } from '../service/openapi.js';
+import { createRedis } from '../service/redis.js';
+import { datasetRegistry, storeDataset } from '../service/registry/datasets.js';
+import { start } from '../service/server.js';
+import { LocalStorage } from '../service/storage/local.js';
+
+const USAGE = `Usage: fewshot <command>
+
+  serve [--with-worker]        the HTTP API (and a training worker in the same process)
+  worker [--concurrency N]     a training worker (any number, on any machines sharing Redis and FEWSHOT_DATA_DIR)
+  datasets import omniglot <dir-or-zip> [--name NAME] [--image-size 28]
+  datasets import folder <dir-or-zip> --name NAME [--image-size N] [--channels 1|3]
+  datasets list
+  openapi [--write]            print the OpenAPI document (YAML), or write it to openapi.yaml
+
+Configuration comes from the environment: PORT, HOST, REDIS_URL, FEWSHOT_DATA_DIR,
+FEWSHOT_REDIS_PREFIX, FEWSHOT_BACKEND (auto|tensorflow|webgpu|wasm|cpu), LOG_LEVEL, ...`;
+
+class UsageError extends Error {}
+
+const positiveInt = (value: string | undefined, flag: string): number | undefined => {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} takes a positive integer`);
+  return n;
+};
+
+/** Runs until SIGTERM/SIGINT, then stops everything gracefully. */
+async function serve(config: ServiceConfig, log: Logger, run: { api: boolean; worker: boolean }) {
+  const redis = await locateRedis(config, log, { startPrivate: run.api && run.worker });
+  const running = await start(config, redis.url, log, run);
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    await running.close();
+    await redis.stop();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+async function importDataset(config: ServiceConfig, log: Logger, kind: string, source: string, values: Record<string, unknown>) {
+  const imageSize = positiveInt(values['image-size'] as string | undefined, '--image-size');
+  const name = values.name as string | undefined;
+  let dataset: ClassDataset;
+  if (kind === 'omniglot') {
+    dataset = (await loadOmniglot(source, { imageSize })).dataset;
+  } else if (kind === 'folder') {
+    if (!name) throw new UsageError('datasets import folder needs --name');
+    const channels = positiveInt(values.channels as string | undefined, '--channels');
+    if (channels !== undefined && channels !== 1 && channels !== 3) throw new UsageError('--channels is 1 or 3');
+    dataset = await loadImageFolder(source, { imageSize, channels, name });
+  } else {
+    throw new UsageError(`unknown importer "${kind}" (omniglot, folder)`);
+  }
+  const location = await locateRedis(config, log, { startPrivate: false });
+  const redis = createRedis(location.url, 'client', 'fewshot-cli');
+  try {
+    const record = await storeDataset(new LocalStorage(config.dataDir), datasetRegistry(redis, config.prefix), {
+      ...dataset,
+      name: name ?? dataset.name,
+    });
+    console.log(JSON.stringify({ id: record.id, name: record.name, numClasses: record.numClasses, numExamples: record.numExamples }));
+  } finally {
+    await redis.quit();
+  }
+}
+
+async function listDatasets(config: ServiceConfig, log: Logger) {
+  const location = await locateRedis(config, log, { startPrivate: false });
+  const redis = createRedis(location.url, 'client', 'fewshot-cli');
+  try {
+    for (const d of await datasetRegistry(redis, config.prefix).list()) {
+      console.log(`${d.id}\t${d.name}\t${d.numClasses} classes\t${d.numExamples} examples\t${d.modalities.join('+')}`);
+    }
+  } finally {
+    await redis.quit();
+  }
+}
+
+async function main(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      'with-worker': { type: 'boolean' },
+      concurrency: { type: 'string' },
+      name: { type: 'string' },
+      'image-size': { type: 'string' },
+      channels: { type: 'string' },
+      write: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [command, ...rest] = positionals;
+  if (values.help || !command || command === 'help') {
+    console.log(USAGE);
+    return;
+  }
+  if (command === 'openapi') {
+    const yaml = toYaml(await openapiDocument());
+    if (values.write) await writeFile(OPENAPI_YAML, yaml);
+    else process.stdout.write(yaml);
+    return;
+  }
+  const concurrency = positiveInt(values.concurrency, '--concurrency');
+  const config = loadConfig(concurrency ? { ...process.env, FEWSHOT_WORKER_CONCURRENCY: String(concurrency) } : process.env);
+  const log = createLogger(config.logLevel, 'fewshot');
+  switch (command) {
+    case 'serve':
+      return serve(config, log, { api: true, worker: values['with-worker'] ?? false });
+    case 'worker':
+      return serve(config, log, { api: false, worker: true });
+    case 'datasets':
+      if (rest[0] === 'list') return listDatasets(config, log);
+      if (rest[0] === 'import' && rest[1] && rest[2]) return importDataset(config, log, rest[1], rest[2], values);
+      throw new UsageError('usage: fewshot datasets import <omniglot|folder> <dir-or-zip> [...] | fewshot datasets list');
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof UsageError) console.error(`${error.message}\n\n${USAGE}`);
+  else if (error instanceof ConfigError || error instanceof CoreError) console.error(`fewshot: ${error.message}`);
+  else console.error(error);
+  process.exit(error instanceof UsageError ? 2 : 1);
+});

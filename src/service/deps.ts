@@ -1,0 +1,59 @@
+// Everything the API routes use, built from the configuration. All connections are lazy, so
+// building these (to print the OpenAPI document, say) touches neither Redis nor the core.
+import type { Redis } from 'ioredis';
+import type { ServiceConfig } from './config.js';
+import type { Logger } from './logger.js';
+import { PredictionRunner } from './prediction/runner.js';
+import { PredictionService } from './prediction/service.js';
+import { TrainQueue } from './queue/train-queue.js';
+import { createRedis } from './redis.js';
+import { AdaptationRegistry } from './registry/adaptations.js';
+import { datasetRegistry, type DatasetRegistry } from './registry/datasets.js';
+import { modelRegistry, type ModelRegistry } from './registry/models.js';
+import { LocalStorage } from './storage/local.js';
+import type { Storage } from './storage/storage.js';
+
+export interface AppDeps {
+  config: ServiceConfig;
+  log: Logger;
+  redis: Redis;
+  storage: Storage;
+  datasets: DatasetRegistry;
+  models: ModelRegistry;
+  jobs: TrainQueue;
+  runner: PredictionRunner;
+  predictions: PredictionService;
+  /** Closes every connection and child process these deps opened. */
+  close(): Promise<void>;
+}
+
+export function createDeps(config: ServiceConfig, redisUrl: string, log: Logger): AppDeps {
+  const redis = createRedis(redisUrl, 'client', 'fewshot-api');
+  redis.on('error', (error) => log.warn({ err: error }, 'redis connection error'));
+  const storage = new LocalStorage(config.dataDir);
+  const models = modelRegistry(redis, config.prefix);
+  const jobs = new TrainQueue(config, redisUrl, redis, log);
+  const runner = new PredictionRunner(config, redisUrl, log);
+  const predictions = new PredictionService(
+    runner,
+    models,
+    new AdaptationRegistry(redis, config.prefix),
+    storage,
+    { ttlSeconds: config.adaptationTtlSeconds, support: config.maxSupport, queries: config.maxQueries },
+  );
+  return {
+    config,
+    log,
+    redis,
+    storage,
+    datasets: datasetRegistry(redis, config.prefix),
+    models,
+    jobs,
+    runner,
+    predictions,
+    async close() {
+      await Promise.all([jobs.close(), runner.close()]);
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}

@@ -1,0 +1,65 @@
+// Every error leaves the service in one JSON shape, {error: {code, message, details?}}, with
+// its status decided here and nowhere else. Stack traces stay in the log.
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import { CoreError, type CoreErrorCode } from '../core.js';
+import { ServiceError } from '../errors.js';
+
+interface HttpError {
+  status: number;
+  code: string;
+  message: string;
+  details?: unknown;
+}
+
+const CORE_STATUS: Record<CoreErrorCode, number> = {
+  invalid_data: 400,
+  unusable_support_set: 422,
+  checkpoint_invalid: 500,
+  backend_unavailable: 503,
+};
+
+// Fastify's own 4xx errors (bad JSON, body too large, unknown content type) keep their status.
+const CODE_OF_STATUS: Record<number, string> = {
+  400: 'validation_failed',
+  404: 'not_found',
+  406: 'not_acceptable',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+};
+
+function toHttp(error: unknown): HttpError {
+  if (hasZodFastifySchemaValidationErrors(error)) {
+    const where = (error as FastifyError).validationContext ?? 'request';
+    return {
+      status: 400,
+      code: 'validation_failed',
+      message: `invalid ${where}`,
+      details: error.validation.map((issue) => ({ in: where, path: issue.instancePath || '/', message: issue.message })),
+    };
+  }
+  if (error instanceof ServiceError) return { status: error.status, code: error.code, message: error.message, details: error.details };
+  if (error instanceof CoreError) {
+    const status = CORE_STATUS[error.code];
+    return status >= 500 && error.code === 'checkpoint_invalid'
+      ? { status, code: error.code, message: 'the model checkpoint cannot be read' }
+      : { status, code: error.code, message: error.message, details: error.details };
+  }
+  const fastifyError = error as Partial<FastifyError>;
+  const status = fastifyError.statusCode;
+  if (!isResponseSerializationError(error) && status && status >= 400 && status < 500) {
+    return { status, code: CODE_OF_STATUS[status] ?? 'bad_request', message: fastifyError.message ?? 'bad request' };
+  }
+  return { status: 500, code: 'internal', message: 'internal error' };
+}
+
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error, request, reply) => {
+    const { status, ...body } = toHttp(error);
+    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    return reply.status(status).send({ error: body });
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send({ error: { code: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` } }),
+  );
+}

@@ -1,0 +1,60 @@
+// Messages between the API process and its prediction child (IPC, structured clone).
+import type { RawExample } from '../core-data.js';
+
+export interface AdaptRequest {
+  op: 'adapt';
+  modelId: string;
+  /** Local path of the model's checkpoint. */
+  checkpoint: string;
+  support: RawExample[];
+  steps?: number;
+  /** Keep the adapted weights under this id until `expiresAt` (ms). */
+  keep?: { adaptationId: string; expiresAt: number };
+  /** Without `keep`: classify these with the adapted weights, then forget them. */
+  queries?: RawExample[];
+}
+
+export interface PredictRequest {
+  op: 'predict';
+  adaptationId: string;
+  queries: RawExample[];
+}
+
+export type Request =
+  | AdaptRequest
+  | PredictRequest
+  | { op: 'release'; adaptationId: string }
+  | { op: 'drop-model'; modelId: string };
+
+export interface AdaptResult {
+  labels: string[];
+  steps: number;
+  ms: number;
+  /** Row-major queries × labels, when the request had queries. */
+  probabilities?: number[];
+}
+
+export interface PredictResult {
+  labels: string[];
+  probabilities: number[];
+}
+
+export type Result<R extends Request> = R extends AdaptRequest ? AdaptResult : R extends PredictRequest ? PredictResult : null;
+
+/** `adaptation_missing`: the child does not hold those weights (evicted, expired, restarted). */
+export interface WireError {
+  code: string;
+  message: string;
+  details?: unknown;
+}
+
+export type ChildMessage =
+  | { type: 'ready'; backend: { name: string; device: string | null } }
+  | { type: 'failed'; error: WireError }
+  | { type: 'reply'; id: number; ok: true; value: unknown }
+  | { type: 'reply'; id: number; ok: false; error: WireError };
+
+export interface ParentMessage {
+  id: number;
+  request: Request;
+}

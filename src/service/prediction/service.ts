@@ -1,0 +1,107 @@
+// Few-shot prediction for the routes: looks models and adaptations up, and has the prediction
+// process adapt and classify. Adaptations are recorded in Redis with their support set, so a
+// process that lacks the weights (evicted, restarted, another API replica) rebuilds them.
+import { notFound, ServiceError } from '../errors.js';
+import { newId } from '../ids.js';
+import type { AdaptationRecord, AdaptationRegistry } from '../registry/adaptations.js';
+import type { ModelRecord, ModelRegistry } from '../registry/models.js';
+import type { ExampleInput, QueryInput } from '../schemas/common.js';
+import type { Storage } from '../storage/storage.js';
+import { AdaptationMissing, type PredictionRunner } from './runner.js';
+
+export interface PredictionView {
+  label: string;
+  confidence: number;
+  scores: Record<string, number>;
+}
+
+function toPredictions(labels: string[], probabilities: number[]): PredictionView[] {
+  const ways = labels.length;
+  const predictions: PredictionView[] = [];
+  for (let row = 0; row * ways < probabilities.length; row++) {
+    const p = probabilities.slice(row * ways, (row + 1) * ways);
+    const best = p.indexOf(Math.max(...p));
+    predictions.push({ label: labels[best], confidence: p[best], scores: Object.fromEntries(labels.map((l, i) => [l, p[i]])) });
+  }
+  return predictions;
+}
+
+export class PredictionService {
+  constructor(
+    private readonly runner: PredictionRunner,
+    private readonly models: ModelRegistry,
+    private readonly adaptations: AdaptationRegistry,
+    private readonly storage: Storage,
+    private readonly limits: { ttlSeconds: number; support: number; queries: number },
+  ) {}
+
+  /** Limits come from the configuration, so they are checked here rather than in the schemas. */
+  private checkSizes(support: unknown[], queries: unknown[]) {
+    if (support.length > this.limits.support) throw new ServiceError('payload_too_large', `at most ${this.limits.support} support examples`);
+    if (queries.length > this.limits.queries) throw new ServiceError('payload_too_large', `at most ${this.limits.queries} queries`);
+  }
+
+  private async model(id: string): Promise<ModelRecord> {
+    const model = await this.models.get(id);
+    if (!model) throw notFound('model', id);
+    return model;
+  }
+
+  private async adapt(model: ModelRecord, support: ExampleInput[], steps: number | undefined, rest: object) {
+    return this.runner.request({
+      op: 'adapt',
+      modelId: model.id,
+      checkpoint: await this.storage.path(model.checkpoint),
+      support,
+      ...(steps === undefined ? {} : { steps }),
+      ...rest,
+    });
+  }
+
+  async predict(modelId: string, support: ExampleInput[], queries: QueryInput[], steps?: number) {
+    this.checkSizes(support, queries);
+    const result = await this.adapt(await this.model(modelId), support, steps, { queries });
+    return {
+      predictions: toPredictions(result.labels, result.probabilities!),
+      adaptation: { steps: result.steps, ms: result.ms },
+    };
+  }
+
+  async createAdaptation(modelId: string, support: ExampleInput[], steps?: number): Promise<AdaptationRecord> {
+    this.checkSizes(support, []);
+    const model = await this.model(modelId);
+    const id = newId('ad');
+    const expiresAt = Date.now() + this.limits.ttlSeconds * 1000;
+    const result = await this.adapt(model, support, steps, { keep: { adaptationId: id, expiresAt } });
+    const record = { id, modelId, labels: result.labels, steps: result.steps, support, expiresAt: new Date(expiresAt).toISOString() };
+    await this.adaptations.create(record);
+    return record;
+  }
+
+  async predictAdapted(id: string, queries: QueryInput[]): Promise<PredictionView[]> {
+    this.checkSizes([], queries);
+    const record = await this.adaptations.get(id);
+    if (!record) throw notFound('adaptation', id);
+    try {
+      const result = await this.runner.request({ op: 'predict', adaptationId: id, queries });
+      return toPredictions(result.labels, result.probabilities);
+    } catch (error) {
+      if (!(error instanceof AdaptationMissing)) throw error;
+    }
+    const model = await this.model(record.modelId);
+    await this.adapt(model, record.support, record.steps, { keep: { adaptationId: id, expiresAt: Date.parse(record.expiresAt) } });
+    const result = await this.runner.request({ op: 'predict', adaptationId: id, queries });
+    return toPredictions(result.labels, result.probabilities);
+  }
+
+  async deleteAdaptation(id: string): Promise<boolean> {
+    const deleted = await this.adaptations.delete(id);
+    if (this.runner.running) await this.runner.request({ op: 'release', adaptationId: id });
+    return deleted;
+  }
+
+  /** Frees a deleted model's weights and adaptations in the prediction process. */
+  async forgetModel(modelId: string): Promise<void> {
+    if (this.runner.running) await this.runner.request({ op: 'drop-model', modelId });
+  }
+}

@@ -1,0 +1,205 @@
+// The API side of training: enqueue, read job state, cancel, follow events. BullMQ is the one
+// source of truth for a job; this maps its states onto the API's job statuses.
+import { createHash } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { Queue, QueueEvents, type Job, type JobState } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { ServiceConfig } from '../config.js';
+import { ServiceError } from '../errors.js';
+import { newId } from '../ids.js';
+import type { Logger } from '../logger.js';
+import { createRedis } from '../redis.js';
+import type { JobStatus, JobView } from '../schemas/jobs.js';
+import { cancelKey, TRAIN_QUEUE, type TrainJobData, type TrainJobProgress, type TrainJobResult } from './types.js';
+
+type TrainJob = Job<TrainJobData, TrainJobResult>;
+
+const QUEUED_STATES: JobState[] = ['waiting', 'delayed', 'prioritized', 'waiting-children'];
+const STATES_OF: Record<JobStatus, JobState[]> = {
+  queued: QUEUED_STATES,
+  running: ['active'],
+  completed: ['completed'],
+  cancelled: ['completed', ...QUEUED_STATES],
+  failed: ['failed'],
+};
+const ALL_STATES: JobState[] = [...QUEUED_STATES, 'active', 'completed', 'failed'];
+const TERMINAL: JobStatus[] = ['completed', 'failed', 'cancelled'];
+export const isTerminal = (status: JobStatus) => TERMINAL.includes(status);
+
+const iso = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : undefined);
+
+function statusOf(job: TrainJob, state: JobState | 'unknown', cancelledAt: string | null): JobStatus {
+  switch (state) {
+    case 'completed':
+      return job.returnvalue.status;
+    case 'failed':
+      return 'failed';
+    case 'active':
+      return 'running';
+    default:
+      // A queued job whose cancel flag is set will never train: the worker that takes it ends it at once.
+      return cancelledAt ? 'cancelled' : 'queued';
+  }
+}
+
+function toView(job: TrainJob, state: JobState | 'unknown', cancelledAt: string | null): JobView {
+  const status = statusOf(job, state, cancelledAt);
+  const reported = (job.progress && typeof job.progress === 'object' ? job.progress : null) as TrainJobProgress | null;
+  const modelId = state === 'completed' ? job.returnvalue.modelId : null;
+  return {
+    id: job.id!,
+    status,
+    datasetId: job.data.datasetId,
+    algorithm: job.data.config.algorithm,
+    progress: reported?.progress ?? null,
+    checkpoints: reported?.checkpoints.map((c) => c.iteration) ?? [],
+    ...(modelId ? { modelId } : {}),
+    ...(status === 'failed' ? { error: job.failedReason } : {}),
+    ...(reported?.backend ? { backend: reported.backend } : {}),
+    attempts: job.attemptsStarted,
+    createdAt: iso(job.timestamp)!,
+    ...(job.processedOn ? { startedAt: iso(job.processedOn) } : {}),
+    ...(isTerminal(status) ? { finishedAt: iso(job.finishedOn) ?? cancelledAt ?? undefined } : {}),
+  };
+}
+
+const hashRequest = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex');
+
+/** Jobs of one Idempotency-Key share an id, so BullMQ itself refuses to create a second. */
+const idForKey = (key: string) => `job_${createHash('sha256').update(key).digest('hex').slice(0, 32)}`;
+
+export class TrainQueue {
+  private bullQueue: Queue<TrainJobData, TrainJobResult> | null = null;
+  private queueEvents: QueueEvents | null = null;
+  /** BullMQ leaves connections it was handed open on close(); these are closed here. */
+  private readonly connections: Redis[] = [];
+  private readonly listeners = new EventEmitter().setMaxListeners(0);
+
+  constructor(
+    private readonly config: ServiceConfig,
+    private readonly redisUrl: string,
+    private readonly redis: Redis,
+    private readonly log: Logger,
+  ) {}
+
+  // Created on first use: a BullMQ queue connects at once, and building the app must not.
+  private get queue(): Queue<TrainJobData, TrainJobResult> {
+    if (!this.bullQueue) {
+      this.bullQueue = new Queue(TRAIN_QUEUE, {
+        connection: this.connect('client', 'fewshot-api-queue'),
+        prefix: this.config.prefix,
+        defaultJobOptions: {
+          attempts: 1,
+          removeOnComplete: this.config.jobs.keep,
+          removeOnFail: this.config.jobs.keep,
+        },
+      });
+      this.bullQueue.on('error', (error) => this.log.error({ err: error }, 'training queue error'));
+    }
+    return this.bullQueue;
+  }
+
+  /** Adds a job, or returns the one an earlier request with the same Idempotency-Key created. */
+  async enqueue(data: Omit<TrainJobData, 'requestHash'>, idempotencyKey?: string): Promise<JobView> {
+    const requestHash = hashRequest(data);
+    const id = idempotencyKey ? idForKey(idempotencyKey) : newId('job');
+    await this.queue.add('train', { ...data, requestHash }, { jobId: id });
+    // `add` answers with the job as requested; what Redis holds may be an earlier request's job.
+    const job = await this.queue.getJob(id);
+    if (job && job.data.requestHash !== requestHash) {
+      throw new ServiceError('conflict', 'this Idempotency-Key was used for a different request', { jobId: id });
+    }
+    const view = await this.get(id);
+    if (!view) throw new ServiceError('conflict', 'the job was removed while it was being created');
+    return view;
+  }
+
+  async get(id: string): Promise<JobView | null> {
+    // State first, then the job: a job read after its state is at least as new, so a
+    // 'completed' state always comes with its return value.
+    const [state, cancelledAt] = await Promise.all([this.queue.getJobState(id), this.redis.get(cancelKey(this.config.prefix, id))]);
+    const job = state === 'unknown' ? undefined : ((await this.queue.getJob(id)) as TrainJob | undefined);
+    return job ? toView(job, state, cancelledAt) : null;
+  }
+
+  /** Newest first. Finished jobs are bounded by retention, so reading whole state lists stays cheap. */
+  async list(status: JobStatus | undefined, limit: number): Promise<JobView[]> {
+    const states = status ? STATES_OF[status] : ALL_STATES;
+    const byState = await Promise.all(
+      states.map(async (state) => ({ state, jobs: (await this.queue.getJobs([state])) as TrainJob[] })),
+    );
+    const entries = byState.flatMap(({ state, jobs }) => jobs.filter(Boolean).map((job) => ({ state, job })));
+    const flags = entries.length
+      ? await this.redis.mget(entries.map(({ job }) => cancelKey(this.config.prefix, job.id!)))
+      : [];
+    return entries
+      .map(({ state, job }, i) => toView(job, state, flags[i]))
+      .filter((view) => !status || view.status === status)
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
+      .slice(0, limit);
+  }
+
+  /**
+   * Raises the job's cancel flag. A running job stops at its next meta-iteration (keeping its
+   * checkpoints); a queued one ends as soon as a worker takes it.
+   */
+  async cancel(id: string): Promise<JobView | null> {
+    const view = await this.get(id);
+    if (!view || isTerminal(view.status)) return view;
+    await this.redis.set(cancelKey(this.config.prefix, id), new Date().toISOString(), 'EX', this.config.jobs.keep.age);
+    this.listeners.emit(id); // a queued job turns cancelled without any queue event
+    return this.get(id);
+  }
+
+  /** Whether a queued or running job trains on `datasetId`. */
+  async usesDataset(datasetId: string): Promise<boolean> {
+    const jobs = (await this.queue.getJobs([...QUEUED_STATES, 'active'])) as TrainJob[];
+    return jobs.some((job) => job?.data.datasetId === datasetId);
+  }
+
+  async workers(): Promise<string[]> {
+    const workers = await this.queue.getWorkers();
+    // BullMQ names a worker's connection "<queue key>:w:<worker name>" (the name is host:pid here).
+    return workers.map((w) => w.rawname?.split(':w:')[1] || w.addr || 'unknown');
+  }
+
+  counts() {
+    return this.queue.getJobCounts('waiting', 'active', 'completed', 'failed', 'delayed', 'prioritized');
+  }
+
+  /** Calls `listener` whenever something happens to job `id`; returns the unsubscribe function. */
+  async follow(id: string, listener: () => void): Promise<() => void> {
+    await this.events();
+    this.listeners.on(id, listener);
+    return () => this.listeners.off(id, listener);
+  }
+
+  // One QueueEvents stream per process, created on the first follower: it holds a blocking connection.
+  private async events(): Promise<QueueEvents> {
+    if (!this.queueEvents) {
+      const events = new QueueEvents(TRAIN_QUEUE, {
+        connection: this.connect('worker', 'fewshot-api-events'),
+        prefix: this.config.prefix,
+      });
+      for (const name of ['active', 'progress', 'completed', 'failed', 'waiting', 'stalled', 'removed'] as const) {
+        events.on(name, ({ jobId }: { jobId: string }) => this.listeners.emit(jobId));
+      }
+      events.on('error', (error) => this.log.error({ err: error }, 'queue events error'));
+      this.queueEvents = events;
+    }
+    await this.queueEvents.waitUntilReady();
+    return this.queueEvents;
+  }
+
+  private connect(role: 'client' | 'worker', name: string): Redis {
+    const connection = createRedis(this.redisUrl, role, name);
+    this.connections.push(connection);
+    return connection;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.bullQueue?.close(), this.queueEvents?.close()]);
+    await Promise.all(this.connections.map((c) => c.quit().catch(() => c.disconnect())));
+    this.listeners.removeAllListeners();
+  }
+}

@@ -1,0 +1,30 @@
+import type { Progress, TrainConfig } from '../core.js';
+
+export const TRAIN_QUEUE = 'train';
+
+export interface TrainJobData {
+  datasetId: string;
+  config: TrainConfig;
+  /** Hash of the request that created the job; an Idempotency-Key retry must match it. */
+  requestHash: string;
+}
+
+/** What the training child reports through job.updateProgress. */
+export interface TrainJobProgress {
+  backend: { name: string; device: string | null } | null;
+  progress: Progress | null;
+  /** Checkpoints written so far (all attempts), oldest first; `key` is the storage key. */
+  checkpoints: { iteration: number; key: string }[];
+}
+
+export interface TrainJobResult {
+  status: 'completed' | 'cancelled';
+  iterations: number;
+  modelId: string | null;
+}
+
+/** Why a run's AbortSignal fired: a user's cancel, or the worker shutting down (the job is resumed elsewhere). */
+export type StopReason = 'cancelled' | 'shutdown';
+
+/** Cancellation is a flag in Redis, so it reaches workers on any machine. */
+export const cancelKey = (prefix: string, jobId: string) => `${prefix}:cancel:${jobId}`;

@@ -1,0 +1,44 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { AppDeps } from '../../../deps.js';
+import { notFound } from '../../../errors.js';
+import { errors, IdParams } from '../../../schemas/common.js';
+import { AdaptationPredictBody, Predictions } from '../../../schemas/models.js';
+
+const adaptationRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, { deps }) => {
+  const { predictions } = deps;
+
+  app.post(
+    '/:id/predict',
+    {
+      schema: {
+        summary: 'Classify queries with an adaptation (a forward pass; no adaptation steps)',
+        tags: ['adaptations'],
+        params: IdParams,
+        body: AdaptationPredictBody,
+        response: { 200: Predictions, ...errors(400, 404, 413, 503) },
+      },
+    },
+    async (request) => {
+      return { predictions: await predictions.predictAdapted(request.params.id, request.body.queries) };
+    },
+  );
+
+  app.delete(
+    '/:id',
+    {
+      schema: {
+        summary: 'Delete an adaptation and free its weights',
+        tags: ['adaptations'],
+        params: IdParams,
+        response: { 204: z.undefined().describe('Deleted'), ...errors(404) },
+      },
+    },
+    async (request, reply) => {
+      if (!(await predictions.deleteAdaptation(request.params.id))) throw notFound('adaptation', request.params.id);
+      return reply.status(204).send();
+    },
+  );
+};
+
+export default adaptationRoutes;

@@ -1,0 +1,93 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { AppDeps } from '../../../deps.js';
+import { notFound } from '../../../errors.js';
+import type { ModelRecord } from '../../../registry/models.js';
+import { errors, IdParams } from '../../../schemas/common.js';
+import { Adaptation, CreateAdaptationBody, Model, ModelList, PredictBody, PredictResponse } from '../../../schemas/models.js';
+import { storageKeys } from '../../../storage/storage.js';
+
+const summary = (model: ModelRecord) => ({ ...model, accuracy: model.evaluation?.accuracy ?? null });
+
+const modelRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, { deps }) => {
+  const { models, predictions, storage } = deps;
+
+  app.get(
+    '',
+    { schema: { summary: 'List models, newest first', tags: ['models'], response: { 200: ModelList } } },
+    async () => ({ models: (await models.list()).map(summary) }),
+  );
+
+  app.get(
+    '/:id',
+    {
+      schema: {
+        summary: 'A model: configuration, dataset, evaluation with baselines, checkpoints',
+        tags: ['models'],
+        params: IdParams,
+        response: { 200: Model, ...errors(404) },
+      },
+    },
+    async (request) => {
+      const model = await models.get(request.params.id);
+      if (!model) throw notFound('model', request.params.id);
+      return { ...summary(model), config: { ...model.config } };
+    },
+  );
+
+  app.delete(
+    '/:id',
+    {
+      schema: {
+        summary: 'Delete a model, its checkpoints and its adaptations',
+        tags: ['models'],
+        params: IdParams,
+        response: { 204: z.undefined().describe('Deleted'), ...errors(404) },
+      },
+    },
+    async (request, reply) => {
+      const model = await models.get(request.params.id);
+      if (!model) throw notFound('model', request.params.id);
+      await models.delete(model.id);
+      await predictions.forgetModel(model.id);
+      await storage.remove(storageKeys.run(model.jobId));
+      return reply.status(204).send();
+    },
+  );
+
+  app.post(
+    '/:id/predict',
+    {
+      schema: {
+        summary: 'Adapt to a support set and classify queries in one call',
+        tags: ['models'],
+        params: IdParams,
+        body: PredictBody,
+        response: { 200: PredictResponse, ...errors(400, 404, 413, 422, 503) },
+      },
+    },
+    async (request) => {
+      const { support, queries, steps } = request.body;
+      return predictions.predict(request.params.id, support, queries, steps);
+    },
+  );
+
+  app.post(
+    '/:id/adaptations',
+    {
+      schema: {
+        summary: 'Adapt to a support set once; predict with the adaptation many times',
+        tags: ['adaptations'],
+        params: IdParams,
+        body: CreateAdaptationBody,
+        response: { 201: Adaptation, ...errors(400, 404, 413, 422, 503) },
+      },
+    },
+    async (request, reply) => {
+      const adaptation = await predictions.createAdaptation(request.params.id, request.body.support, request.body.steps);
+      return reply.status(201).header('location', `/v1/adaptations/${adaptation.id}`).send(adaptation);
+    },
+  );
+};
+
+export default modelRoutes;

@@ -1,0 +1,63 @@
+// Shapes shared by several resources. Request objects are strict: a misspelt field is a
+// 400 naming it, not silently ignored.
+import { z } from 'zod';
+
+export const Timestamp = z.string().meta({ format: 'date-time', description: 'ISO 8601, UTC' });
+
+export const ErrorResponse = z
+  .object({
+    error: z.object({
+      code: z.string().meta({ description: 'Stable machine-readable code, e.g. validation_failed, not_found' }),
+      message: z.string(),
+      details: z.unknown().optional(),
+    }),
+  })
+  .meta({ id: 'Error' });
+
+/** The error statuses a route can answer with, all in the one error shape. */
+export const errors = (...statuses: (400 | 404 | 409 | 413 | 415 | 422 | 503)[]) =>
+  Object.fromEntries(statuses.map((s) => [s, ErrorResponse]));
+
+export const IdParams = z.object({ id: z.string().min(1).max(100) });
+
+const MAX_INPUT_CHARS = 20 * 1024 * 1024;
+
+const inputs = {
+  text: z.string().max(100_000).optional(),
+  image: z
+    .string()
+    .min(1)
+    .max(MAX_INPUT_CHARS)
+    .optional()
+    .meta({ description: 'PNG or JPEG, base64 or a data: URL; decoded and resized server-side' }),
+  vector: z.array(z.number()).min(1).max(100_000).optional(),
+};
+
+const hasInput = (e: { text?: string; image?: string; vector?: number[] }) =>
+  e.text !== undefined || e.image !== undefined || e.vector !== undefined;
+const hasInputMessage = { message: 'an example needs at least one of text, image, vector' };
+
+export const Example = z
+  .strictObject({ label: z.string().min(1).max(200), ...inputs })
+  .refine(hasInput, hasInputMessage)
+  .meta({ id: 'Example', description: 'A labelled example; give any of its modalities' });
+
+export const Query = z
+  .strictObject(inputs)
+  .refine(hasInput, hasInputMessage)
+  .meta({ id: 'Query', description: 'An unlabelled example to classify' });
+
+export type ExampleInput = z.output<typeof Example>;
+export type QueryInput = z.output<typeof Query>;
+
+export const Prediction = z
+  .object({
+    label: z.string(),
+    confidence: z.number(),
+    scores: z.record(z.string(), z.number()).meta({ description: 'Probability of every support label' }),
+  })
+  .meta({ id: 'Prediction' });
+
+export const Steps = z.int().min(0).max(200).optional().meta({
+  description: 'Inner-loop adaptation steps; defaults to the model training setting',
+});

@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import { MODALITIES } from '../core-data.js';
+import { Upload } from '../plugins/content-types.js';
+import { Example, Timestamp } from './common.js';
+
+const Name = z.string().trim().min(1).max(200);
+
+export const DatasetSummary = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    numClasses: z.int(),
+    numExamples: z.int(),
+    modalities: z.array(z.enum(MODALITIES)),
+    createdAt: Timestamp,
+  })
+  .meta({ id: 'DatasetSummary' });
+
+const InputSpec = z
+  .object({
+    image: z.object({ height: z.int(), width: z.int(), channels: z.int() }).optional(),
+    text: z.object({ features: z.int() }).optional(),
+    vector: z.object({ dim: z.int() }).optional(),
+  })
+  .meta({ id: 'InputSpec', description: 'Shape of each modality the data carries' });
+
+export const Dataset = DatasetSummary.extend({
+  classes: z.array(z.object({ name: z.string(), examples: z.int() })),
+  spec: InputSpec,
+}).meta({ id: 'Dataset' });
+
+export const DatasetList = z.object({ datasets: z.array(DatasetSummary) });
+
+export const CreateDatasetQuery = z.strictObject({
+  name: Name.optional().meta({ description: 'Dataset name; required for NDJSON and zip uploads' }),
+  imageSize: z.coerce.number().int().min(4).max(512).optional().meta({
+    description: 'Side length images are resized to (default: 28 for 1 channel, 84 for 3)',
+  }),
+  channels: z.coerce.number().int().pipe(z.union([z.literal(1), z.literal(3)])).optional().meta({
+    description: 'Image channels: 1 (grayscale) or 3 (RGB); default: inferred from the images',
+  }),
+});
+
+const Examples = z.array(Example).min(1);
+
+export const CreateDatasetJson = z.strictObject({ name: Name, examples: Examples }).meta({ id: 'CreateDataset' });
+export type CreateDatasetJsonInput = z.output<typeof CreateDatasetJson>;
+
+/** Request bodies by content type; the NDJSON parser turns its lines into an Example array. */
+export const CreateDatasetBody = {
+  content: {
+    'application/json': { schema: CreateDatasetJson },
+    'application/x-ndjson': { schema: Examples.meta({ description: 'One Example object per line' }) },
+    'application/zip': {
+      schema: z.instanceof(Upload).meta({
+        type: 'string',
+        format: 'binary',
+        description: 'A zip of class folders of images: <class>/<image>.png|jpg (any depth above <class>)',
+      }),
+    },
+  },
+};

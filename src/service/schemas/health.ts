@@ -1,0 +1,14 @@
+import { z } from 'zod';
+
+export const Health = z.object({ status: z.literal('ok') });
+
+export const Readiness = z
+  .object({
+    status: z.enum(['ready', 'not_ready']),
+    redis: z.object({ ok: z.boolean(), latencyMs: z.number().nullable(), error: z.string().optional() }),
+    backend: z
+      .object({ name: z.string(), device: z.string().nullable(), error: z.string().optional() })
+      .meta({ description: 'TensorFlow.js backend of the prediction process' }),
+    workers: z.object({ count: z.int(), names: z.array(z.string()) }).meta({ description: 'Training workers connected to the queue' }),
+  })
+  .meta({ id: 'Readiness' });

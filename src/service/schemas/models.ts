@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import { ALGORITHMS } from '../core.js';
+import { Example, Prediction, Query, Steps, Timestamp } from './common.js';
+
+const Accuracy = z
+  .object({ mean: z.number(), ci95: z.number().meta({ description: 'Half-width of the 95% confidence interval' }) })
+  .meta({ id: 'Accuracy' });
+
+const Evaluation = z
+  .object({
+    episodes: z.int(),
+    ways: z.int(),
+    shots: z.int(),
+    queries: z.int(),
+    accuracy: Accuracy,
+    baselines: z
+      .object({
+        scratch: Accuracy.meta({ description: 'The network trained from scratch on each support set' }),
+        pretrained: Accuracy.meta({ description: 'Supervised pre-training on the meta-train classes, head fine-tuned' }),
+      })
+      .nullable(),
+  })
+  .meta({ id: 'Evaluation', description: 'Held-out test classes, same episodes for the model and both baselines' });
+
+export const ModelSummary = z
+  .object({
+    id: z.string(),
+    jobId: z.string(),
+    datasetId: z.string(),
+    datasetName: z.string(),
+    algorithm: z.enum(ALGORITHMS),
+    accuracy: Accuracy.nullable(),
+    createdAt: Timestamp,
+  })
+  .meta({ id: 'ModelSummary' });
+
+export const Model = ModelSummary.extend({
+  config: z.record(z.string(), z.unknown()).meta({ description: 'The full training configuration' }),
+  evaluation: Evaluation.nullable(),
+  bestValidationAccuracy: z.number().nullable(),
+  iterations: z.int(),
+  checkpoints: z.array(z.object({ iteration: z.int() })),
+  backend: z.object({ name: z.string(), device: z.string().nullable() }).nullable(),
+}).meta({ id: 'Model' });
+
+export const ModelList = z.object({ models: z.array(ModelSummary) });
+
+const Support = z.array(Example).min(2).meta({ description: 'Labelled examples of at least two labels' });
+const Queries = z.array(Query).min(1);
+
+export const PredictBody = z.strictObject({ support: Support, queries: Queries, steps: Steps }).meta({ id: 'PredictRequest' });
+
+export const Predictions = z.object({ predictions: z.array(Prediction) });
+
+export const PredictResponse = Predictions.extend({
+  adaptation: z.object({ steps: z.int(), ms: z.number() }),
+}).meta({ id: 'PredictResponse' });
+
+export const CreateAdaptationBody = z.strictObject({ support: Support, steps: Steps }).meta({ id: 'CreateAdaptation' });
+
+export const Adaptation = z
+  .object({
+    id: z.string(),
+    modelId: z.string(),
+    labels: z.array(z.string()),
+    steps: z.int(),
+    expiresAt: Timestamp,
+  })
+  .meta({ id: 'Adaptation' });
+
+export const AdaptationPredictBody = z.strictObject({ queries: Queries }).meta({ id: 'AdaptationPredictRequest' });
