@@ -8,7 +8,7 @@ import { endianness } from 'node:os';
 import { writeFileAtomic } from '../checkpoint/atomic.js';
 import { CoreError } from '../errors.js';
 import { columns, fromColumns, modalityWidth, specModalities, validateSpec } from './rows.js';
-import type { ClassDataset, InputSpec } from './types.js';
+import type { ClassDataset, ClassSplitHint, InputSpec } from './types.js';
 
 const MAGIC = Buffer.from('FSHOTDS\u0001', 'latin1');
 const VERSION = 1;
@@ -32,6 +32,7 @@ interface Header {
   n: number;
   arrays: ArrayEntry[];
   sha256: string;
+  split?: ClassSplitHint;
 }
 
 type Typed = Float32Array | Uint8Array | Int32Array;
@@ -80,6 +81,7 @@ export async function saveDataset(path: string, ds: ClassDataset): Promise<void>
     n: ds.rows.n,
     arrays: arrayTable(ds.rows.spec, ds.rows.n),
     sha256: hash.digest('hex'),
+    ...(ds.split ? { split: ds.split } : {}),
   };
   const json = Buffer.from(JSON.stringify(header), 'utf8');
   const length = Buffer.alloc(4);
@@ -128,7 +130,8 @@ export async function loadDataset(path: string): Promise<ClassDataset> {
     data: arrays.get(modality) as Float32Array,
     present: arrays.get(`${modality}.present`) as Uint8Array,
   }));
-  return { name: header.name, classNames: header.classNames, rows: fromColumns(spec, n, cols), labels };
+  const dataset = { name: header.name, classNames: header.classNames, rows: fromColumns(spec, n, cols), labels };
+  return header.split ? { ...dataset, split: header.split } : dataset;
 }
 
 /** The header must list exactly the arrays its spec and row count call for. */

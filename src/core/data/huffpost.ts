@@ -52,5 +52,5 @@ export async function loadHuffPost(dir: string, opts: { textFeatures?: number } 
   const [text] = columns(rows);
   records.forEach((record, i) => writeTextFeatures(record.raw, text.data.subarray(i * text.width, (i + 1) * text.width)));
   text.present.fill(1);
-  return { name: 'huffpost', classNames, rows, labels: Int32Array.from(records, (r) => r.label) };
+  return { name: 'huffpost', classNames, rows, labels: Int32Array.from(records, (r) => r.label), split: HUFFPOST_SPLIT };
 }

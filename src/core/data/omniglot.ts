@@ -63,8 +63,18 @@ export async function loadOmniglot(path: string, opts: OmniglotOptions = {}): Pr
     classOffset += set.classNames.length;
   }
   const ids = (from: number, count: number) => Array.from({ length: count }, (_, i) => from + i);
+  const backgroundIds = ids(0, background.classNames.length);
+  // The publisher's protocol: meta-train on background, test on evaluation. Every 20th
+  // background character is held out (deterministically) so keep-best validation has data.
+  const split = evaluation
+    ? {
+        train: backgroundIds.filter((i) => i % 20 !== 19),
+        validation: backgroundIds.filter((i) => i % 20 === 19),
+        test: ids(background.classNames.length, evaluation.classNames.length),
+      }
+    : undefined;
   return {
-    dataset: { name: 'omniglot', classNames, rows: concatRows(sets.map((set) => set.rows)), labels },
+    dataset: { name: 'omniglot', classNames, rows: concatRows(sets.map((set) => set.rows)), labels, ...(split ? { split } : {}) },
     background: ids(0, background.classNames.length),
     evaluation: ids(background.classNames.length, evaluation?.classNames.length ?? 0),
   };

@@ -38,6 +38,14 @@ export interface ClassDataset {
   readonly classNames: readonly string[];
   readonly rows: FeatureRows;
   readonly labels: Int32Array; // n, index into classNames
+  /** The class split the data's publisher defines (Omniglot, HuffPost); training uses it when present. */
+  readonly split?: ClassSplitHint;
+}
+
+export interface ClassSplitHint {
+  readonly train: readonly number[];
+  readonly validation: readonly number[];
+  readonly test: readonly number[];
 }
 
 /** One few-shot task: N classes, K support and Q query examples each, labels 0..N-1. */

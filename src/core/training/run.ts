@@ -28,8 +28,9 @@ import { resolveTaskBatch } from './task-batch.js';
 import { backendName } from '../tensor/backend.js';
 
 
+/** The dataset's own split when its publisher defines one, else config.split's fractions. */
 function makeSplit(dataset: ClassDataset, config: TrainConfig): DataSplit {
-  const split = splitClasses(dataset.classNames.length, config.split, new Random(streamSeed(config.seed, 'init')));
+  const split = dataset.split ?? splitClasses(dataset.classNames.length, config.split, new Random(streamSeed(config.seed, 'init')));
   const rotate = config.rotations && dataset.rows.spec.image !== undefined;
   return {
     train: withRotations(split.train, rotate),

@@ -6,6 +6,8 @@ import { loadPredictor } from '../../../src/core/adaptation/predictor.js';
 import { ALGORITHMS } from '../../../src/core/config.js';
 import { gaussianClusters } from '../../../src/core/data/synthetic.js';
 import { tf } from '../../../src/core/tensor/tf.js';
+import { readCheckpoint } from '../../../src/core/checkpoint/checkpoint.js';
+import { loadDataset, saveDataset } from '../../../src/core/data/dataset-file.js';
 import { useTestBackend } from '../../helpers/backend.js';
 import { tinyConfig, withTempDir } from '../../helpers/runs.js';
 
@@ -105,5 +107,19 @@ test('too few classes for the episode shape is a clear data error', async () => 
   await withTempDir(async (dir) => {
     const config = tinyConfig({ episode: { ways: 20, shots: 1, queries: 1 } });
     await assert.rejects(trainRun({ dataset: clusters, config, dir }), /20-way episodes need 20 meta-train classes/);
+  });
+});
+
+test("a dataset's own class split (Omniglot, HuffPost) is used and recorded in the checkpoint", async () => {
+  await useTestBackend();
+  const split = { train: [0, 1, 2, 3, 4, 5, 6, 7], validation: [8, 9, 10], test: [11, 12, 13, 14] };
+  await withTempDir(async (dir) => {
+    const result = await trainRun({ dataset: { ...clusters, split }, config: tinyConfig({ outer: { iterations: 2, metaBatchSize: 1, lr: 1e-3 } }), dir });
+    const { manifest } = await readCheckpoint(result.bestCheckpoint);
+    assert.deepEqual(manifest.split.train.map((v) => v.classId), split.train);
+    assert.deepEqual(manifest.split.test.map((v) => v.classId), split.test);
+    const saved = `${dir}/data.fsd`;
+    await saveDataset(saved, { ...clusters, split });
+    assert.deepEqual((await loadDataset(saved)).split, split);
   });
 });
