@@ -15,11 +15,6 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --omit=optional --no-audit --no-fund \
  && (npm install --no-save --omit=dev --no-audit --no-fund @tensorflow/tfjs-node@4.22.0 || echo "tfjs-node unavailable: the wasm backend will be used")
 
-FROM node AS deps-gpu
-WORKDIR /app
-COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --omit=optional --no-audit --no-fund \
- && npm install --no-save --omit=dev --no-audit --no-fund @tensorflow/tfjs-node-gpu@4.22.0 @tensorflow/tfjs-backend-webgpu@4.22.0 webgpu@0.6.2
 
 # ---- cpu ----
 FROM node AS cpu
@@ -42,7 +37,24 @@ ENTRYPOINT ["node", "bin/fewshot.js"]
 CMD ["serve"]
 
 # ---- gpu ----
-FROM nvidia/cuda:11.8.0-cudnn8-runtime-ubuntu22.04 AS gpu
+# libtensorflow 2.9 (tfjs-node-gpu 4.22) is built for CUDA 11.2 + cuDNN 8.1; CUDA 11.x minor-version
+# compatibility lets it run on this 11.8 runtime. Node comes from the official image. The
+# dependencies are installed on this same base so native addons match its glibc.
+FROM nvidia/cuda:11.8.0-cudnn8-runtime-ubuntu22.04 AS gpu-base
+COPY --from=node /usr/local/bin/node /usr/local/bin/node
+COPY --from=node /usr/local/lib/node_modules /usr/local/lib/node_modules
+RUN ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm \
+ && apt-get update \
+ && apt-get install -y --no-install-recommends ca-certificates libvulkan1 \
+ && rm -rf /var/lib/apt/lists/*
+
+FROM gpu-base AS deps-gpu
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --omit=optional --no-audit --no-fund \
+ && npm install --no-save --omit=dev --no-audit --no-fund @tensorflow/tfjs-node-gpu@4.22.0 @tensorflow/tfjs-backend-webgpu@4.22.0 webgpu@0.6.2
+
+FROM gpu-base AS gpu
 # compute: CUDA for tfjs-node-gpu; graphics: the Vulkan driver the webgpu backend (Dawn) runs on.
 ENV NVIDIA_VISIBLE_DEVICES=all \
     NVIDIA_DRIVER_CAPABILITIES=compute,utility,graphics \
@@ -50,12 +62,8 @@ ENV NVIDIA_VISIBLE_DEVICES=all \
     FEWSHOT_DATA_DIR=/data \
     FEWSHOT_BACKEND=auto \
     PORT=8080
-RUN apt-get update \
- && apt-get install -y --no-install-recommends ca-certificates libvulkan1 \
- && rm -rf /var/lib/apt/lists/* \
- && useradd --create-home --uid 1000 node \
+RUN useradd --create-home --uid 1000 node \
  && mkdir -p /data && chown node:node /data
-COPY --from=node /usr/local/bin/node /usr/local/bin/node
 WORKDIR /app
 COPY --from=deps-gpu /app/node_modules ./node_modules
 COPY package.json openapi.yaml tsconfig.json ./
