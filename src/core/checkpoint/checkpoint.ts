@@ -2,7 +2,7 @@
 // with checksums) beside raw little-endian float32 weights and optimiser slots. It is written
 // under a temporary name and renamed into place, so a crash never leaves half a checkpoint.
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TrainConfig } from '../config.js';
 import type { DataSplit, EvaluationReport } from '../api.js';
@@ -12,7 +12,7 @@ import type { ParamSpec } from '../models/params.js';
 import { sizeOf } from '../models/params.js';
 import type { RandomState } from '../random.js';
 import type { OptimizerState } from '../training/optimizer.js';
-import { syncDirectory, writeFileAtomic } from './atomic.js';
+import { syncDirectory, writeFileAtomic, writeSynced } from './atomic.js';
 
 export const CHECKPOINT_FORMAT = 'fewshot-checkpoint/1';
 
@@ -65,16 +65,6 @@ function concat(arrays: readonly Float32Array[]): Uint8Array {
 
 function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
-}
-
-async function writeSynced(path: string, data: Uint8Array | string): Promise<void> {
-  const file = await open(path, 'w');
-  try {
-    await file.writeFile(data);
-    await file.sync();
-  } finally {
-    await file.close();
-  }
 }
 
 /** Writes `<parent>/<name>` atomically; replaces an older checkpoint of the same name. */
