@@ -74,7 +74,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainResult> {
     bestValidationAccuracy: null,
     bestIteration: null,
   };
-  const taskBatch = resolveTaskBatch(config.taskBatch, config.outer.metaBatchSize, config.algorithm, dataset.rows.spec, backendName());
+  const taskBatch = resolveTaskBatch(config, dataset.rows.spec, backendName());
   let iteration = restored?.manifest.iteration ?? 0;
   let savedIteration = restored ? iteration : -1;
 

@@ -1,24 +1,43 @@
-// How many tasks of a meta-batch to stack into one computation. On a GPU every task at once:
-// the device idles between small kernels otherwise. On CPU backends it depends on what the
-// stacking costs, measured with bench/train.ts on wasm (2 cores): stacking shared-weight
-// networks (prototypical networks) is ~1.4× faster, second-order MAML on an MLP ~1.5×, but a
-// per-task convolution becomes an im2col matmul that is 4-5× slower than wasm's native
-// convolution, and Reptile's longer inner loop on an MLP loses ~1.4×.
-import type { Algorithm } from '../config.js';
+// How many tasks of a meta-batch to stack into one computation. On a GPU as many as memory
+// allows: the device idles between small kernels otherwise. On CPU backends it depends on
+// what the stacking costs, measured on wasm (2 cores): stacking shared-weight networks
+// (prototypical networks) is ~1.4× faster, second-order MAML on an MLP ~1.5×, but a per-task
+// convolution becomes an im2col matmul that is 4-5× slower than wasm's native convolution,
+// and Reptile's longer inner loop on an MLP loses ~1.4×.
+import type { TrainConfig } from '../config.js';
 import type { InputSpec } from '../data/types.js';
 
 const GPU_BACKENDS = new Set(['webgpu', 'tensorflow-gpu']);
 
-export function resolveTaskBatch(
-  requested: number | 'auto',
-  metaBatchSize: number,
-  algorithm: Algorithm,
-  spec: InputSpec,
-  backend: string,
-): number {
-  if (requested !== 'auto') return Math.max(1, Math.min(requested, metaBatchSize));
-  if (GPU_BACKENDS.has(backend)) return metaBatchSize;
-  if (algorithm === 'protonet') return metaBatchSize;
-  if (algorithm === 'maml' && spec.image === undefined) return metaBatchSize;
+/**
+ * Per-task convolution weights turn each conv layer's input into an im2col matrix of
+ * rows·H·W·9·C floats per task; a stacked group keeps its largest one under this many bytes
+ * (W1 conv4, 5-way 1-shot 15 queries: 36 MB per task, so 14 tasks a group). A 32-task W1
+ * group would need 1.2 GB for one layer and exhausts wasm's 4 GB heap with the second-order graph.
+ */
+const IM2COL_BUDGET_BYTES = 512 * 1024 * 1024;
+
+function im2colBytesPerTask(config: TrainConfig, spec: InputSpec): number {
+  if (!spec.image) return 0;
+  const rows = config.episode.ways * (config.episode.shots + config.episode.queries);
+  let { height, width, channels } = spec.image;
+  let largest = 0;
+  for (let block = 0; block < 4; block++) {
+    largest = Math.max(largest, rows * height * width * 9 * channels * 4);
+    channels = config.model.filters;
+    height = Math.floor(height / 2);
+    width = Math.floor(width / 2);
+  }
+  return largest;
+}
+
+export function resolveTaskBatch(config: TrainConfig, spec: InputSpec, backend: string): number {
+  const metaBatch = config.outer.metaBatchSize;
+  if (config.taskBatch !== 'auto') return Math.max(1, Math.min(config.taskBatch, metaBatch));
+  const perTaskWeights = config.algorithm !== 'protonet';
+  const memoryCap = perTaskWeights && spec.image ? Math.max(1, Math.floor(IM2COL_BUDGET_BYTES / im2colBytesPerTask(config, spec))) : metaBatch;
+  if (GPU_BACKENDS.has(backend)) return Math.min(metaBatch, memoryCap);
+  if (config.algorithm === 'protonet') return metaBatch;
+  if (config.algorithm === 'maml' && spec.image === undefined) return metaBatch;
   return 1;
 }

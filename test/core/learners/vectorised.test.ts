@@ -59,3 +59,27 @@ for (const algorithm of ALGORITHMS) {
     });
   }
 }
+
+test('stacking tasks launches far fewer kernels than one task at a time', async () => {
+  await useTestBackend();
+  const spec: InputSpec = { image: { height: 16, width: 16, channels: 1 } };
+  const network = buildNetwork(spec, { filters: 3, hidden: [], fusionDim: 6 }, 3);
+  const learner = createLearner('maml', network, { steps: 1, lr: 0.2 });
+  const params = network.init(new Random(1));
+  const episodes = Array.from({ length: 8 }, (_, i) => randomEpisode(spec, { ways: 3, shots: 1, queries: 2 }, i));
+  const kernels = async (groups: (typeof episodes)[]) => {
+    const profile = await tf.profile(() => {
+      for (const group of groups) {
+        const task = toTaskTensors(group);
+        const r = learner.metaGradient(params, task);
+        tf.dispose([...r.grads, r.loss, r.predicted]);
+        disposeTaskTensors(task);
+      }
+    });
+    return profile.kernels.length;
+  };
+  const oneByOne = await kernels(episodes.map((e) => [e]));
+  const stacked = await kernels([episodes]);
+  assert.ok(stacked * 5 < oneByOne, `${stacked} kernels stacked vs ${oneByOne} one task at a time`);
+  tf.dispose(params);
+});

@@ -1,0 +1,27 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { resolveTaskBatch } from '../../../src/core/training/task-batch.js';
+import { defaultTrainConfig } from '../../../src/core/config.js';
+
+const image = { image: { height: 28, width: 28, channels: 1 } };
+const vector = { vector: { dim: 256 } };
+const w1 = (algorithm: 'maml' | 'fomaml' | 'reptile' | 'protonet') => defaultTrainConfig({ algorithm, outer: { metaBatchSize: 32 } });
+
+test('auto stacks as many W1 tasks as the im2col memory budget allows on a GPU', () => {
+  assert.equal(resolveTaskBatch(w1('maml'), image, 'webgpu'), 14);
+  assert.equal(resolveTaskBatch(w1('protonet'), image, 'webgpu'), 32);
+  assert.equal(resolveTaskBatch(w1('maml'), vector, 'tensorflow-gpu'), 32);
+});
+
+test('auto on CPU backends follows the measured costs', () => {
+  assert.equal(resolveTaskBatch(w1('protonet'), image, 'wasm'), 32);
+  assert.equal(resolveTaskBatch(w1('maml'), vector, 'wasm'), 32);
+  for (const algorithm of ['maml', 'fomaml', 'reptile'] as const) assert.equal(resolveTaskBatch(w1(algorithm), image, 'wasm'), 1);
+  assert.equal(resolveTaskBatch(w1('reptile'), vector, 'cpu'), 1);
+});
+
+test('an explicit task batch is kept within 1..metaBatchSize', () => {
+  assert.equal(resolveTaskBatch({ ...w1('maml'), taskBatch: 8 }, image, 'wasm'), 8);
+  assert.equal(resolveTaskBatch({ ...w1('maml'), taskBatch: 100 }, image, 'wasm'), 32);
+  assert.equal(resolveTaskBatch({ ...w1('maml'), taskBatch: 0 }, image, 'wasm'), 1);
+});
