@@ -26,7 +26,7 @@ export interface TrainConfig {
   evaluation: { episodes: number; baselines: boolean };
   /** Fractions of classes for meta-train / validation / test. */
   split: { train: number; validation: number; test: number };
-  /** Add 90/180/270-degree rotations of image classes as new classes (Omniglot protocol). */
+  /** Add 90/180/270-degree rotations of meta-train and validation image classes as new classes (Omniglot protocol). */
   rotations: boolean;
   /**
    * Tasks of a meta-batch computed together in one set of kernel calls (per-task fast weights

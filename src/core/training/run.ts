@@ -35,7 +35,9 @@ function makeSplit(dataset: ClassDataset, config: TrainConfig): DataSplit {
   return {
     train: withRotations(split.train, rotate),
     validation: withRotations(split.validation, rotate),
-    test: withRotations(split.test, rotate),
+    // Rotations augment the classes learnt from; test classes stay as drawn (Lake et al.'s
+    // evaluation, and the PyTorch reference's default).
+    test: withRotations(split.test, false),
   };
 }
 
