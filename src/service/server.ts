@@ -27,8 +27,9 @@ export async function start(config: ServiceConfig, redisUrl: string, log: Logger
     url,
     async close() {
       closing = true;
-      await app.close(); // stops accepting, lets requests in flight finish
-      await worker?.close(); // running jobs checkpoint and go back to the queue
+      // In parallel: the API lets requests in flight finish (and ends event streams) while
+      // running jobs stop at their next iteration and go back to the queue.
+      await Promise.all([app.close(), worker?.close()]);
       await deps.close();
     },
   };

@@ -278,3 +278,23 @@ describe('models and adaptations (unknown ids)', () => {
     assert.deepEqual(paths.sort(), ['/queries', '/support']);
   });
 });
+
+describe('shutdown', () => {
+  test('closing the server ends open job event streams instead of waiting for the job', { timeout: 20_000 }, async () => {
+    const own = await testEnv();
+    const server = await startApp(own.config);
+    try {
+      const dataset = await server.api.post('/v1/datasets').send({ name: 'shutdown', examples: clusters({ classes: 3, perClass: 4, dim: 2, noise: 0.3, seed: 1 }) }).expect(201);
+      const { body } = await server.api.post('/v1/jobs').send({ datasetId: dataset.body.id, algorithm: 'protonet', episode: { ways: 2 } }).expect(202);
+      // No worker runs here, so the job stays queued and its stream would stay open.
+      const stream = server.api.get(`/v1/jobs/${body.id}/events`).then((r) => r.text);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const started = Date.now();
+      await server.close();
+      assert.ok(Date.now() - started < 5000, `close took ${Date.now() - started} ms`);
+      assert.match(await stream, /event: progress\ndata: \{.*"status":"queued"/);
+    } finally {
+      await own.cleanup();
+    }
+  });
+});

@@ -14,6 +14,7 @@ import { disposeInputs, toInputs } from '../models/inputs.js';
 import { buildNetwork } from '../models/network.js';
 import { Random } from '../random.js';
 import { adam } from '../training/optimizer.js';
+import { turn } from '../event-loop.js';
 
 const SCRATCH = { steps: 50, lr: 0.1 };
 const HEAD = { steps: 100, lr: 0.5 };
@@ -41,14 +42,15 @@ export function scratchBaseline(spec: InputSpec, config: TrainConfig, seed: numb
 }
 
 /** Supervised pre-training on (possibly rotated) meta-train classes, one label per view. */
-function pretrain(dataset: ClassDataset, views: readonly ClassView[], config: TrainConfig, rng: Random) {
+async function pretrain(dataset: ClassDataset, views: readonly ClassView[], config: TrainConfig, rng: Random, signal?: AbortSignal) {
   const network = buildNetwork(dataset.rows.spec, config.model, views.length);
   const members: number[][] = Array.from({ length: dataset.classNames.length }, () => []);
   dataset.labels.forEach((label, row) => members[label].push(row));
   let params = network.init(rng);
   const optimizer = adam(PRETRAIN.lr, network.params.map((p) => p.shape));
   // As many updates as meta-training made, so neither side gets a bigger optimisation budget.
-  for (let step = 0; step < config.outer.iterations; step++) {
+  for (let step = 0; step < config.outer.iterations && !signal?.aborted; step++) {
+    await turn();
     const labels = Int32Array.from({ length: PRETRAIN.batch }, () => rng.int(views.length));
     const rows = Array.from(labels, (v) => members[views[v].classId][rng.int(members[views[v].classId].length)]);
     const turns = Array.from(labels, (v): Rotation => views[v].rotation);
@@ -65,13 +67,14 @@ function pretrain(dataset: ClassDataset, views: readonly ClassView[], config: Tr
   return { network, params };
 }
 
-export function pretrainBaseline(
+export async function pretrainBaseline(
   dataset: ClassDataset,
   views: readonly ClassView[],
   config: TrainConfig,
   seed: number,
-): Baseline {
-  const { network, params } = pretrain(dataset, views, config, new Random(seed));
+  signal?: AbortSignal,
+): Promise<Baseline> {
+  const { network, params } = await pretrain(dataset, views, config, new Random(seed), signal);
   return {
     solve(episode) {
       const { ways } = episode;

@@ -14,6 +14,7 @@ import { Random } from '../random.js';
 import { pretrainBaseline, scratchBaseline } from './baselines.js';
 import { episodeAccuracy } from './episode-accuracy.js';
 import { meanWithCi } from './stats.js';
+import { turn } from '../event-loop.js';
 
 /** A sampler over a split whose classes may be fewer than the training ways (small datasets). */
 function splitSampler(
@@ -40,11 +41,13 @@ export async function validationAccuracy(
   if (!sampler || config.validation.episodes <= 0) return null;
   let total = 0;
   for (let i = 0; i < config.validation.episodes; i++) {
+    await turn();
     total += await episodeAccuracy(sampler.next(), (ep) => learner.adapt(params, ep.support, ep.supportLabels, ep.ways));
   }
   return total / config.validation.episodes;
 }
 
+/** Null when the split has too few classes, or when `signal` aborts it part-way. */
 export async function evaluate(
   learner: MetaLearner,
   checkpoint: string,
@@ -52,19 +55,22 @@ export async function evaluate(
   split: DataSplit,
   config: TrainConfig,
   seed: number,
+  signal?: AbortSignal,
 ): Promise<EvaluationReport | null> {
   const test = splitSampler(dataset, split.test, config, seed);
   if (!test || config.evaluation.episodes <= 0) return null;
   const { sampler, ways } = test;
   const { params: values } = await readCheckpoint(checkpoint, learner.network.params);
   const params = values.map((v, i) => tf.tensor(v, learner.network.params[i].shape));
-  const pretrained = config.evaluation.baselines ? pretrainBaseline(dataset, split.train, config, seed) : null;
+  const pretrained = config.evaluation.baselines ? await pretrainBaseline(dataset, split.train, config, seed, signal) : null;
   const scratch = scratchBaseline(dataset.rows.spec, config, seed);
   const scores = { meta: [] as number[], scratch: [] as number[], pretrained: [] as number[] };
   try {
     // Episodes are drawn one at a time and scored by every method before the next, so memory
     // stays flat however many episodes are asked for.
     for (let i = 0; i < config.evaluation.episodes; i++) {
+      await turn();
+      if (signal?.aborted) return null;
       const episode = sampler.next();
       scores.meta.push(await episodeAccuracy(episode, (ep) => learner.adapt(params, ep.support, ep.supportLabels, ep.ways)));
       if (pretrained) {

@@ -161,8 +161,9 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainResult> {
   const bestCheckpoint = join(dir, best.checkpoint);
   let evaluation: EvaluationReport | null = null;
   if (status === 'completed' && config.evaluation.episodes > 0) {
-    evaluation = await evaluate(learner, bestCheckpoint, dataset, split, config, streamSeed(config.seed, 'test'));
+    evaluation = await evaluate(learner, bestCheckpoint, dataset, split, config, streamSeed(config.seed, 'test'), opts.signal);
     if (evaluation) await updateManifest(bestCheckpoint, { evaluation });
+    if (opts.signal?.aborted) status = 'cancelled';
   }
   return {
     status,

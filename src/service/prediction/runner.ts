@@ -1,5 +1,7 @@
-// The API side of the prediction process: forks it, matches replies to requests, and
-// restarts it on the next request after a crash or a timeout.
+// The API side of the prediction process: forks it, hands it one request at a time from a
+// bounded queue, and restarts it after a crash or a timeout. One at a time, so a request's
+// timeout measures its own computation, not the queue before it, and a stuck request costs
+// only itself: the ones queued behind it go to the fresh process.
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { childOptions } from '../child-options.js';
@@ -26,16 +28,21 @@ function fromWire(error: WireError): Error {
   return new Error(error.message);
 }
 
-interface Pending {
+interface Queued {
+  id: number;
+  request: Request;
   resolve: (value: unknown) => void;
   reject: (error: Error) => void;
-  timer: NodeJS.Timeout;
 }
+
+/** Requests waiting for the prediction process beyond this many are refused (503) at once. */
+const MAX_QUEUED = 256;
 
 export class PredictionRunner {
   private child: ChildProcess | null = null;
   private ready: Promise<BackendSummary> | null = null;
-  private readonly pending = new Map<number, Pending>();
+  private readonly queue: Queued[] = [];
+  private inFlight: (Queued & { timer: NodeJS.Timeout }) | null = null;
   private nextId = 1;
   private closing = false;
 
@@ -64,7 +71,7 @@ export class PredictionRunner {
       child.on('exit', (code, signal) => {
         if (!this.closing) this.log.warn({ code, signal }, 'prediction process exited');
         reject(new ServiceError('not_ready', 'the prediction process stopped while starting'));
-        this.reset(new ServiceError('not_ready', 'the prediction process stopped; retry the request'));
+        this.restart(new ServiceError('not_ready', 'the prediction process stopped; retry the request'));
       });
     });
     return this.ready;
@@ -76,34 +83,56 @@ export class PredictionRunner {
 
   async request<R extends Request>(request: R): Promise<Result<R>> {
     await this.start();
-    const child = this.child!;
-    const id = this.nextId++;
+    if (this.queue.length >= MAX_QUEUED) {
+      throw new ServiceError('not_ready', `${MAX_QUEUED} predictions are already waiting; retry later`);
+    }
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        // A request this slow is stuck in a computation: only a new process gets the next one served.
-        this.log.error({ op: request.op, timeoutMs: this.config.predictTimeoutMs }, 'prediction timed out; restarting the process');
-        child.kill('SIGKILL');
-      }, this.config.predictTimeoutMs);
-      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject, timer });
-      child.send({ id, request } satisfies ParentMessage, (error) => {
-        if (error) this.settle(id, { error: new ServiceError('not_ready', 'the prediction process stopped; retry the request') });
-      });
+      this.queue.push({ id: this.nextId++, request, resolve: resolve as (value: unknown) => void, reject });
+      this.dispatch();
+    });
+  }
+
+  private dispatch() {
+    const child = this.child;
+    if (this.inFlight || !child || this.closing) return;
+    const next = this.queue.shift();
+    if (!next) return;
+    const timer = setTimeout(() => {
+      // A request this slow is stuck in a computation: only a new process gets the next one served.
+      this.log.error({ op: next.request.op, timeoutMs: this.config.predictTimeoutMs }, 'prediction timed out; restarting the process');
+      child.kill('SIGKILL');
+    }, this.config.predictTimeoutMs);
+    this.inFlight = { ...next, timer };
+    child.send({ id: next.id, request: next.request } satisfies ParentMessage, (error) => {
+      if (error) this.settle(next.id, { error: new ServiceError('not_ready', 'the prediction process stopped; retry the request') });
     });
   }
 
   private settle(id: number, outcome: { value: unknown } | { error: Error }) {
-    const pending = this.pending.get(id);
-    if (!pending) return;
-    this.pending.delete(id);
-    clearTimeout(pending.timer);
-    if ('error' in outcome) pending.reject(outcome.error);
-    else pending.resolve(outcome.value);
+    const current = this.inFlight;
+    if (!current || current.id !== id) return;
+    this.inFlight = null;
+    clearTimeout(current.timer);
+    if ('error' in outcome) current.reject(outcome.error);
+    else current.resolve(outcome.value);
+    this.dispatch();
   }
 
-  private reset(error: Error) {
+  /** The process is gone: fail the request it held, and serve the queue from a fresh one. */
+  private restart(error: Error) {
     this.child = null;
     this.ready = null;
-    for (const id of [...this.pending.keys()]) this.settle(id, { error });
+    if (this.inFlight) this.settle(this.inFlight.id, { error });
+    if (this.closing || this.queue.length === 0) {
+      for (const queued of this.queue.splice(0)) queued.reject(error);
+      return;
+    }
+    this.start().then(
+      () => this.dispatch(),
+      (startError: Error) => {
+        for (const queued of this.queue.splice(0)) queued.reject(startError);
+      },
+    );
   }
 
   async close(): Promise<void> {

@@ -6,7 +6,17 @@ import type { JobView } from '../../../schemas/jobs.js';
 /** Comment lines keep proxies from closing an idle stream; each is also a re-read, in case an event was missed. */
 const HEARTBEAT_MS = 15_000;
 
-export async function streamJobEvents(jobs: TrainQueue, first: JobView, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+/**
+ * `open` holds a way to end every stream in progress: a hijacked response outlives the
+ * request, so the server's close would otherwise wait for the job to finish.
+ */
+export async function streamJobEvents(
+  jobs: TrainQueue,
+  first: JobView,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  open: Set<() => void>,
+): Promise<void> {
   reply.hijack();
   const out = reply.raw;
   out.writeHead(200, {
@@ -23,10 +33,12 @@ export async function streamJobEvents(jobs: TrainQueue, first: JobView, request:
   const close = () => {
     if (closed) return;
     closed = true;
+    open.delete(close);
     clearInterval(heartbeat);
     unfollow();
     out.end();
   };
+  open.add(close);
   const send = (job: JobView | null) => {
     if (closed) return;
     if (!job) return close(); // removed

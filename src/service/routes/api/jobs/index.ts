@@ -14,6 +14,10 @@ function trainConfig({ datasetId: _, ...request }: CreateJobInput): TrainConfig 
 
 const jobRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, { deps }) => {
   const { jobs, datasets } = deps;
+  const openStreams = new Set<() => void>();
+  app.addHook('preClose', async () => {
+    for (const close of [...openStreams]) close();
+  });
 
   app.post(
     '',
@@ -72,7 +76,7 @@ const jobRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, { deps }
     async (request, reply) => {
       const job = await jobs.get(request.params.id);
       if (!job) throw notFound('job', request.params.id);
-      await streamJobEvents(jobs, job, request, reply);
+      await streamJobEvents(jobs, job, request, reply, openStreams);
     },
   );
 
