@@ -11,9 +11,12 @@ import { createRedis } from '../service/redis.js';
 import { datasetRegistry, storeDataset } from '../service/registry/datasets.js';
 import { start } from '../service/server.js';
 import { LocalStorage } from '../service/storage/local.js';
+import { evalCommand, trainCommand } from './train-commands.js';
 
 const USAGE = `Usage: fewshot <command>
 
+  train --dataset SOURCE ...   meta-train from the command line (fewshot train --help)
+  eval --checkpoint DIR ...    evaluate a checkpoint on its test classes (fewshot eval --help)
   serve [--with-worker]        the HTTP API (and a training worker in the same process)
   worker [--concurrency N]     a training worker (any number, on any machines sharing Redis and FEWSHOT_DATA_DIR)
   datasets import omniglot <dir-or-zip> [--name NAME] [--image-size 28]
@@ -90,6 +93,11 @@ async function listDatasets(config: ServiceConfig, log: Logger) {
 }
 
 async function main(argv: string[]): Promise<void> {
+  // train and eval parse their own flags.
+  if (argv[0] === 'train' || argv[0] === 'eval') {
+    process.exitCode = await (argv[0] === 'train' ? trainCommand : evalCommand)(argv.slice(1));
+    return;
+  }
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

@@ -21,3 +21,4 @@ export { withRotations } from './episodes/splits.js';
 export { trainRun } from './training/run.js';
 export { loadPredictor } from './adaptation/predictor.js';
 export { evaluateCheckpoint } from './evaluation/evaluate.js';
+export { resolveCheckpoint } from './checkpoint/run-dir.js';

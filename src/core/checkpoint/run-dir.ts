@@ -1,7 +1,7 @@
 // The checkpoints of one run live in one directory: immutable `ckpt-<iteration>` checkpoints
 // plus two small pointer files, latest.json (where a resumed run continues) and best.json
 // (what gets served). Anything neither pointer names is pruned after each save.
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { access, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic.js';
 
@@ -38,4 +38,15 @@ export async function pruneCheckpoints(dir: string): Promise<void> {
       await rm(join(dir, entry), { recursive: true, force: true });
     }
   }
+}
+
+/** A checkpoint directory as given, or the best (else latest) checkpoint of a run directory; null if neither. */
+export async function resolveCheckpoint(path: string): Promise<string | null> {
+  const isCheckpoint = await access(join(path, 'manifest.json')).then(
+    () => true,
+    () => false,
+  );
+  if (isCheckpoint) return path;
+  const pointer = (await readPointer(path, 'best')) ?? (await readPointer(path, 'latest'));
+  return pointer ? join(path, pointer.checkpoint) : null;
 }

@@ -1,9 +1,10 @@
 // How many tasks of a meta-batch to stack into one computation. On a GPU as many as memory
 // allows: the device idles between small kernels otherwise. On CPU backends it depends on
-// what the stacking costs, measured on wasm (2 cores): stacking shared-weight networks
-// (prototypical networks) is ~1.4× faster, second-order MAML on an MLP ~1.5×, but a per-task
-// convolution becomes an im2col matmul that is 4-5× slower than wasm's native convolution,
-// and Reptile's longer inner loop on an MLP loses ~1.4×.
+// what the stacking costs, measured on wasm (2 cores, bench/train.ts): on an MLP, second-order
+// MAML gains ~1.5× and prototypical networks gain, while Reptile's longer inner loop loses
+// ~1.4×; with images every algorithm loses: a per-task convolution becomes an im2col matmul
+// 4-5× slower than wasm's native convolution, and even shared-weight prototypical networks
+// ran 1.8× slower with 2.9× the memory stacking 4 W1 tasks (big batches leave the cache).
 import type { TrainConfig } from '../config.js';
 import type { InputSpec } from '../data/types.js';
 
@@ -37,7 +38,6 @@ export function resolveTaskBatch(config: TrainConfig, spec: InputSpec, backend: 
   const perTaskWeights = config.algorithm !== 'protonet';
   const memoryCap = perTaskWeights && spec.image ? Math.max(1, Math.floor(IM2COL_BUDGET_BYTES / im2colBytesPerTask(config, spec))) : metaBatch;
   if (GPU_BACKENDS.has(backend)) return Math.min(metaBatch, memoryCap);
-  if (config.algorithm === 'protonet') return metaBatch;
-  if (config.algorithm === 'maml' && spec.image === undefined) return metaBatch;
-  return 1;
+  if (spec.image) return 1;
+  return config.algorithm === 'maml' || config.algorithm === 'protonet' ? metaBatch : 1;
 }

@@ -1,0 +1,89 @@
+// One throughput cell (workload × algorithm) in its own process, so its peak RSS is its own and
+// no cell inherits another's heap or backend state. Prints one JSON line on stdout.
+//   tsx bench/throughput-cell.ts --workload conv4|mlp --algo maml|fomaml|reptile|protonet
+//        [--warmup W] [--iters N] [--meta-batch M] [--backend wasm|cpu|webgpu|tensorflow|auto]
+//        [--task-batch N|auto]   tasks stacked per computation; auto = what trainRun would pick
+import { parseArgs } from 'node:util';
+import { defaultTrainConfig, initBackend, type Algorithm, type BackendPreference } from '../src/core/index.js';
+import { learnerFor } from '../src/core/learners/from-config.js';
+import { Random } from '../src/core/random.js';
+import { tf, type Tensor } from '../src/core/tensor/tf.js';
+import { metaStep } from '../src/core/training/meta-step.js';
+import { adam, interpolate } from '../src/core/training/optimizer.js';
+import { resolveTaskBatch } from '../src/core/training/task-batch.js';
+import { backendName } from '../src/core/tensor/backend.js';
+import { median, peakRssMiB } from './measure.js';
+import { EPISODE, META_BATCH, OUTER_LR, REPTILE_STEPS, WORKLOADS, randomTask, type WorkloadName } from './workloads.js';
+
+const { values } = parseArgs({
+  options: {
+    workload: { type: 'string' },
+    algo: { type: 'string' },
+    warmup: { type: 'string' },
+    iters: { type: 'string' },
+    'meta-batch': { type: 'string', default: String(META_BATCH) },
+    backend: { type: 'string', default: 'auto' },
+    'task-batch': { type: 'string', default: 'auto' },
+  },
+});
+const workload = WORKLOADS[values.workload as WorkloadName];
+const algorithm = values.algo as Algorithm;
+if (!workload || !workload.algorithms.includes(algorithm)) throw new Error(`no cell ${values.workload}/${values.algo}`);
+const warmup = Number(values.warmup ?? workload.warmup);
+const iters = Number(values.iters ?? workload.iters);
+const metaBatch = Number(values['meta-batch']);
+
+const backend = await initBackend(values.backend as BackendPreference);
+const config = defaultTrainConfig({
+  algorithm,
+  model: workload.model,
+  episode: EPISODE,
+  inner: algorithm === 'reptile' ? { ...workload.inner, steps: REPTILE_STEPS } : workload.inner,
+  outer: { lr: OUTER_LR[algorithm === 'reptile' ? 'reptile' : 'adam'], metaBatchSize: metaBatch, iterations: warmup + iters },
+  taskBatch: values['task-batch'] === 'auto' ? 'auto' : Number(values['task-batch']),
+});
+const learner = learnerFor(workload.spec, config);
+const taskBatch = resolveTaskBatch(config, workload.spec, backendName());
+const rng = new Random(0);
+// As in the reference, the tasks are made once, outside the timed loop, and reused.
+const tasks = Array.from({ length: metaBatch }, () => randomTask(workload.spec, rng));
+let params: Tensor[] = learner.network.init(rng);
+const optimizer =
+  learner.outerRule === 'adam'
+    ? adam(config.outer.lr, learner.network.params.map((p) => p.shape))
+    : interpolate(config.outer.lr, config.outer.iterations);
+
+const tensorsBefore = tf.memory().numTensors;
+const times: number[] = [];
+for (let it = 0; it < warmup + iters; it++) {
+  const started = performance.now();
+  params = (await metaStep(learner, optimizer, params, tasks, taskBatch)).params;
+  // Asynchronous backends (webgpu) have only queued the work until a value is read back.
+  await params[params.length - 1].data();
+  if (it >= warmup) times.push((performance.now() - started) / 1000);
+}
+const tensorsAfter = tf.memory().numTensors;
+tf.dispose(params);
+optimizer.dispose();
+
+console.log(
+  JSON.stringify({
+    workload: workload.name,
+    algo: algorithm,
+    backend: backend.name,
+    device: backend.device,
+    innerSteps: config.inner.steps,
+    metaBatch,
+    taskBatch,
+    warmup,
+    n: times.length,
+    medianSeconds: median(times),
+    minSeconds: Math.min(...times),
+    maxSeconds: Math.max(...times),
+    times: times.map((t) => Number(t.toFixed(4))),
+    tensorsBefore,
+    tensorsAfter,
+    tensorsAtExit: tf.memory().numTensors,
+    peakRssMiB: peakRssMiB(),
+  }),
+);

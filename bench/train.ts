@@ -1,0 +1,92 @@
+// npm run bench:train [-- --json] [-- --backend wasm|cpu|webgpu|tensorflow] [-- --only throughput|accuracy]
+//                     [-- --quick] [-- --baselines] [-- --test-episodes N] [-- --task-batch N|auto]
+// Meta-training against the PyTorch reference on the same machine in the same run: (a) seconds
+// per meta-iteration on the reference's workloads, (b) Omniglot accuracy after equal training
+// budgets. Progress goes to stderr; stdout gets the tables and, with --json, ends with one JSON
+// line holding every figure.
+import { cpus, loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import { accuracyTable, NOT_MATCHED, omniglotMissing, runAccuracy, type AccuracyRow } from './accuracy.js';
+import { INSTALL_HINT, referenceUnavailable, THREADS } from './reference.js';
+import { ourDevices } from './table.js';
+import { runThroughput, throughputTable, type ThroughputRow } from './throughput.js';
+
+const { values } = parseArgs({
+  options: {
+    json: { type: 'boolean', default: false },
+    backend: { type: 'string', default: process.env.FEWSHOT_BACKEND ?? 'auto' },
+    only: { type: 'string' },
+    quick: { type: 'boolean', default: false },
+    baselines: { type: 'boolean', default: false },
+    'test-episodes': { type: 'string' },
+    'task-batch': { type: 'string', default: 'auto' },
+  },
+});
+if (values.only !== undefined && values.only !== 'throughput' && values.only !== 'accuracy') {
+  throw new Error(`--only must be throughput or accuracy, got '${values.only}'`);
+}
+const parts = { throughput: values.only !== 'accuracy', accuracy: values.only !== 'throughput' };
+const options = { backend: values.backend, quick: values.quick, taskBatch: values['task-batch'] };
+
+const started = performance.now();
+const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, loadavgAtStart: loadavg() };
+const noReference = referenceUnavailable();
+if (noReference) process.stderr.write(`PyTorch reference skipped: ${noReference}\n  (install: ${INSTALL_HINT})\n`);
+const reference = noReference === null;
+
+const out: string[] = [];
+let throughput: ThroughputRow[] | null = null;
+let accuracy: AccuracyRow[] | null = null;
+let accuracySkipped: string | null = null;
+
+if (parts.throughput) {
+  throughput = await runThroughput({ ...options, reference });
+  out.push(
+    `Throughput (seconds per meta-iteration, median; ours: ${ourDevices(throughput.map((r) => r.ours.value))}; ` +
+      `PyTorch: ${THREADS} threads, OMP_WAIT_POLICY=PASSIVE)\n`,
+    throughputTable(throughput),
+  );
+}
+if (parts.accuracy) {
+  accuracySkipped = omniglotMissing();
+  if (accuracySkipped) {
+    process.stderr.write(`accuracy skipped: ${accuracySkipped}\n`);
+    out.push(`Accuracy: skipped (${accuracySkipped})\n`);
+  } else {
+    accuracy = await runAccuracy({
+      ...options,
+      reference,
+      baselines: values.baselines,
+      testEpisodes: values['test-episodes'] ? Number(values['test-episodes']) : undefined,
+    });
+    out.push(
+      `Omniglot test accuracy ± 95% CI (same iterations, meta-batch, inner steps/lr, meta lr; ours: ${ourDevices(accuracy.map((r) => r.ours.value))}; ` +
+        `PyTorch: ${THREADS} threads)\n`,
+      accuracyTable(accuracy),
+      `Not matched: ${NOT_MATCHED.map((n) => `\n  - ${n}`).join('')}\n`,
+    );
+  }
+}
+
+const elapsedSeconds = (performance.now() - started) / 1000;
+const loadavgAtEnd = loadavg();
+out.push(
+  `${machine.cores} × ${machine.cpu}; load average ${machine.loadavgAtStart.map((l) => l.toFixed(1)).join(' ')} at start, ` +
+    `${loadavgAtEnd.map((l) => l.toFixed(1)).join(' ')} at end (above ~2 the machine was shared and timings are noisy); ` +
+    `${(elapsedSeconds / 60).toFixed(1)} min${options.quick ? '; --quick: a smoke run, not a measurement' : ''}\n`,
+);
+process.stdout.write(out.join('\n'));
+if (values.json) {
+  const report = {
+    quick: options.quick,
+    backend: options.backend,
+    machine: { ...machine, loadavgAtEnd },
+    reference: noReference ?? 'available',
+    throughput,
+    accuracy,
+    accuracySkipped,
+    notMatched: accuracy ? NOT_MATCHED : undefined,
+    elapsedSeconds,
+  };
+  process.stdout.write(`${JSON.stringify(report)}\n`);
+}
