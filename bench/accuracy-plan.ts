@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import { SHARED_DATASETS } from '../scripts/lib/shared.js';
 // The Omniglot accuracy comparison: which runs, and how long each may train. Both
 // implementations get the same iterations, meta-batch, inner steps/lr, meta lr and test
 // episodes. The counts are sized so that the whole comparison (4 configurations × 2
@@ -33,7 +35,7 @@ export const ACCURACY_CONFIGS: readonly AccuracyConfig[] = [
 /** `--quick`: every configuration end to end, far too short to mean anything. */
 export const QUICK_ACCURACY = { iterations: 2, metaBatch: 2, testEpisodes: 20 } as const;
 
-export const OMNIGLOT_DIR = '/work/shared/datasets/omniglot';
+export const OMNIGLOT_DIR = join(SHARED_DATASETS, 'omniglot');
 export const OMNIGLOT_ZIPS = {
   background: `${OMNIGLOT_DIR}/images_background.zip`,
   evaluation: `${OMNIGLOT_DIR}/images_evaluation.zip`,

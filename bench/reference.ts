@@ -1,12 +1,14 @@
-// The PyTorch reference (/work/shared/reference/maml_bench.py, Debian's python3-torch) run as
+// The PyTorch reference (../shared/reference/maml_bench.py, Debian's python3-torch) run as
 // a child process with the settings its own `bench` uses: 2 threads, OMP_WAIT_POLICY=PASSIVE
 // (libgomp's spin-waiting stalls 2-thread runs on a 2-vCPU machine).
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { runJsonChild } from './child.js';
+import { join } from 'node:path';
+import { SHARED_REFERENCE } from '../scripts/lib/shared.js';
 
 export const PYTHON = '/usr/bin/python3';
-export const REFERENCE = '/work/shared/reference/maml_bench.py';
+export const REFERENCE = join(SHARED_REFERENCE, 'maml_bench.py');
 export const THREADS = 2;
 export const INSTALL_HINT = 'apt-get install -y python3-torch python3-pil';
 

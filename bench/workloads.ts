@@ -1,4 +1,4 @@
-// The throughput workloads exactly as /work/shared/reference/maml_bench.py defines them, so each
+// The throughput workloads exactly as ../shared/reference/maml_bench.py defines them, so each
 // cell is timed on the same problem in both implementations:
 //   conv4 (W1): 1×28×28, 4 × [3×3 conv 64, batch norm, ReLU, 2×2 max-pool], linear head;
 //               1 inner SGD step at 0.4.

@@ -3,19 +3,18 @@
 //
 // Fewshot end to end over HTTP, in a couple of minutes on two cores: starts
 // `fewshot serve --with-worker`, uploads a dataset (Omniglot's small background set as a zip
-// when /work/shared/datasets/omniglot or ../shared/datasets/omniglot has it, else generated
+// when ../shared/datasets/omniglot has it, else generated
 // PNG images), meta-trains a small model while streaming its progress, prints its evaluation
 // against both baselines, classifies five classes it never saw from one example each, does the
 // same through a stored adaptation, and shuts the service down. Exits non-zero on any failure.
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { unzipSync, zipSync } from 'fflate';
 import sharp from 'sharp';
 import {
   ApiError,
-  REPO_ROOT,
   startService,
   type Algorithm,
   type CreateJob,
@@ -25,6 +24,7 @@ import {
   type RunningService,
 } from './lib/fewshot-client.js';
 import { asQuery, blobImages } from './lib/synthetic.js';
+import { SHARED_DATASETS } from './lib/shared.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -156,11 +156,7 @@ interface DemoData {
 }
 
 function omniglotDir(): string | null {
-  const candidates = [
-    process.env.FEWSHOT_OMNIGLOT_DIR,
-    resolve(REPO_ROOT, '..', 'shared', 'datasets', 'omniglot'),
-    '/work/shared/datasets/omniglot',
-  ];
+  const candidates = [process.env.FEWSHOT_OMNIGLOT_DIR, join(SHARED_DATASETS, 'omniglot')];
   return candidates.find((dir) => dir && existsSync(join(dir, 'images_background_small1.zip'))) ?? null;
 }
 

@@ -9,8 +9,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
+import { REPO_ROOT } from './shared.js';
 
 // ---------------------------------------------------------------------------------------------
 // The HTTP contract (responses as the service serialises them)
@@ -341,7 +341,6 @@ export class FewshotClient {
 // ---------------------------------------------------------------------------------------------
 // Running the service
 
-export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(REPO_ROOT, 'bin', 'fewshot.js');
 const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 

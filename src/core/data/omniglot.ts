@@ -36,7 +36,7 @@ function findSet(dir: string, set: string): string | undefined {
 
 /**
  * `path` is the folder holding images_background(.zip) and images_evaluation(.zip), as
- * /work/shared/datasets/omniglot, or one zip/folder of images such as
+ * ../shared/datasets/omniglot, or one zip/folder of images such as
  * images_background_small1.zip (then every class counts as background).
  */
 export async function loadOmniglot(path: string, opts: OmniglotOptions = {}): Promise<Omniglot> {

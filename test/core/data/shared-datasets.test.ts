@@ -1,4 +1,4 @@
-// Imports of the real benchmark data; skipped where /work/shared/datasets is absent.
+// Imports of the real benchmark data; skipped where ../shared/datasets is absent.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -7,9 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HUFFPOST_SPLIT, loadHuffPost } from '../../../src/core/data/huffpost.js';
 import { loadOmniglot } from '../../../src/core/data/omniglot.js';
+import { SHARED_DATASETS } from '../../../scripts/lib/shared.js';
 
-const OMNIGLOT_SMALL = '/work/shared/datasets/omniglot/images_background_small1.zip';
-const HUFFPOST = '/work/shared/datasets/huffpost';
+const OMNIGLOT_SMALL = join(SHARED_DATASETS, 'omniglot/images_background_small1.zip');
+const HUFFPOST = join(SHARED_DATASETS, 'huffpost');
 
 test('Omniglot (small background set) imports as inverted 28x28 strokes, then from cache', {
   skip: !existsSync(OMNIGLOT_SMALL) && 'Omniglot data not present',
