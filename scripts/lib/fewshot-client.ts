@@ -6,11 +6,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, openSync, closeSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { REPO_ROOT } from './shared.js';
+import { freePort } from '../../src/service/local-redis.js';
+import type { Progress } from '../../src/core/api.js';
 
 // ---------------------------------------------------------------------------------------------
 // The HTTP contract (responses as the service serialises them)
@@ -61,15 +62,7 @@ export interface CreateJob {
   rotations?: boolean;
 }
 
-export interface Progress {
-  iteration: number;
-  iterations: number;
-  loss: number;
-  accuracy: number;
-  validationAccuracy: number | null;
-  tasksPerSecond: number;
-  etaSeconds: number;
-}
+export type { Progress } from '../../src/core/api.js';
 
 export interface Backend {
   name: string;
@@ -376,16 +369,6 @@ export interface RunningService {
   stop(opts?: { keepLog?: boolean; graceMs?: number }): Promise<{ exitCode: number | null; signal: string | null; ms: number }>;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

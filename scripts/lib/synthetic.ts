@@ -2,21 +2,11 @@
 // PNG images of per-class blob patterns (made with sharp) and Gaussian-cluster vectors.
 import sharp from 'sharp';
 import type { Example } from './fewshot-client.js';
+import { Random } from '../../src/core/random.js';
 
-/** mulberry32: small, seeded, the same on every machine. */
-export function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function normal(next: () => number): () => number {
-  return () => Math.sqrt(-2 * Math.log(next() + 1e-12)) * Math.cos(2 * Math.PI * next());
+function streams(seed: number): { next: () => number; gauss: () => number } {
+  const rng = new Random(seed);
+  return { next: () => rng.next(), gauss: () => rng.normal() };
 }
 
 export interface BlobImageOptions {
@@ -38,8 +28,7 @@ export interface BlobImageOptions {
 export async function blobImages(opts: BlobImageOptions): Promise<Example[]> {
   const size = opts.size ?? 28;
   const noise = opts.noise ?? 0.1;
-  const next = random(opts.seed);
-  const gauss = normal(next);
+  const { next, gauss } = streams(opts.seed);
   const digits = String(opts.classes - 1).length;
   const examples: Example[] = [];
   for (let c = 0; c < opts.classes; c++) {
@@ -84,7 +73,7 @@ export interface ClusterOptions {
 
 /** Gaussian clusters, one per class, as vector examples. Class-major order. */
 export function clusterVectors(opts: ClusterOptions): Example[] {
-  const gauss = normal(random(opts.seed));
+  const { gauss } = streams(opts.seed);
   const digits = String(opts.classes - 1).length;
   const examples: Example[] = [];
   for (let c = 0; c < opts.classes; c++) {

@@ -35,7 +35,7 @@ function answersPing(host: string, port: number, timeoutMs = 1000): Promise<bool
   });
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

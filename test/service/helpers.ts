@@ -11,6 +11,7 @@ import { createDeps, type AppDeps } from '../../src/service/deps.js';
 import { createLogger } from '../../src/service/logger.js';
 import type { Redis } from 'ioredis';
 import { createRedis, DEFAULT_REDIS_URL } from '../../src/service/redis.js';
+import { Random } from '../../src/core/random.js';
 
 export const REDIS_URL = process.env.REDIS_URL ?? DEFAULT_REDIS_URL;
 
@@ -83,22 +84,11 @@ export async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boo
   }
 }
 
-/** A small seeded PRNG, so the generated datasets are the same on every run. */
-export function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Examples of `classes` Gaussian clusters in `dim` dimensions: easy to tell apart after meta-training. */
 export function clusters(opts: { classes: number; perClass: number; dim: number; noise: number; seed: number }) {
-  const next = random(opts.seed);
-  const normal = () => Math.sqrt(-2 * Math.log(next() + 1e-12)) * Math.cos(2 * Math.PI * next());
+  const rng = new Random(opts.seed);
+  const normal = () => rng.normal();
   const centres = Array.from({ length: opts.classes }, () => Array.from({ length: opts.dim }, normal));
   return centres.flatMap((centre, c) =>
     Array.from({ length: opts.perClass }, () => ({ label: `class-${c}`, vector: centre.map((x) => x + opts.noise * normal()) })),
