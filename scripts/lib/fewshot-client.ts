@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { REPO_ROOT } from './shared.js';
 import { freePort } from '../../src/service/local-redis.js';
-import type { Progress } from '../../src/core/api.js';
+import type { Accuracy, EvaluationReport as Evaluation, Progress } from '../../src/core/api.js';
 
 // ---------------------------------------------------------------------------------------------
 // The HTTP contract (responses as the service serialises them)
@@ -85,20 +85,7 @@ export interface Job {
   finishedAt?: string;
 }
 
-export interface Accuracy {
-  mean: number;
-  /** Half-width of the 95% confidence interval. */
-  ci95: number;
-}
-
-export interface Evaluation {
-  episodes: number;
-  ways: number;
-  shots: number;
-  queries: number;
-  accuracy: Accuracy;
-  baselines: { scratch: Accuracy; pretrained: Accuracy } | null;
-}
+export type { Accuracy, EvaluationReport as Evaluation } from '../../src/core/api.js';
 
 export interface Model {
   id: string;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { zipSync } from 'fflate';
 import sharp from 'sharp';
-import { clusters, startApp, testEnv, waitFor, type TestApp, type TestEnv } from './helpers.js';
+import { clusters, startApp, testEnv, uploadClusters, waitFor, type TestApp, type TestEnv } from './helpers.js';
 
 let env: TestEnv;
 let app: TestApp;
@@ -174,11 +174,7 @@ describe('datasets', () => {
 describe('jobs without a worker', () => {
   let datasetId: string;
   before(async () => {
-    const res = await app.api
-      .post('/v1/datasets')
-      .send({ name: 'clusters', examples: clusters({ classes: 6, perClass: 5, dim: 4, noise: 0.1, seed: 2 }) })
-      .expect(201);
-    datasetId = res.body.id;
+    datasetId = await uploadClusters(app.api, { classes: 6, perClass: 5, dim: 4, noise: 0.1, seed: 2 });
   });
 
   test('POST /v1/jobs → 202 queued, with defaults filled in', async () => {

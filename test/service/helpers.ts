@@ -94,3 +94,9 @@ export function clusters(opts: { classes: number; perClass: number; dim: number;
     Array.from({ length: opts.perClass }, () => ({ label: `class-${c}`, vector: centre.map((x) => x + opts.noise * normal()) })),
   );
 }
+
+/** Uploads `clusters(opts)` as a JSON dataset named 'clusters'; returns its id. */
+export async function uploadClusters(api: ReturnType<typeof supertest>, opts: Parameters<typeof clusters>[0]): Promise<string> {
+  const res = await api.post('/v1/datasets').send({ name: 'clusters', examples: clusters(opts) }).expect(201);
+  return res.body.id as string;
+}

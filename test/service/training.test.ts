@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { initBackend, loadPredictor } from '../../src/service/core.js';
 import { createLogger } from '../../src/service/logger.js';
 import { startTrainWorker, type TrainWorker } from '../../src/service/queue/worker.js';
-import { clusters, REDIS_URL, startApp, testEnv, waitFor, type TestApp, type TestEnv } from './helpers.js';
+import { clusters, REDIS_URL, startApp, testEnv, uploadClusters, waitFor, type TestApp, type TestEnv } from './helpers.js';
 
 let env: TestEnv;
 let app: TestApp;
@@ -50,11 +50,7 @@ describe('train, then predict', () => {
   const queries = held.map(({ vector }) => ({ vector }));
 
   before(async () => {
-    const res = await app.api
-      .post('/v1/datasets')
-      .send({ name: 'clusters', examples: clusters({ classes: 16, perClass: 10, dim: 8, noise: 0.3, seed: 3 }) })
-      .expect(201);
-    datasetId = res.body.id;
+    datasetId = await uploadClusters(app.api, { classes: 16, perClass: 10, dim: 8, noise: 0.3, seed: 3 });
   });
 
   test('a job trains in a child process, reports progress and events, and registers one model', async () => {
