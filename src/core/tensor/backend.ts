@@ -1,6 +1,7 @@
 // Picks the fastest TensorFlow.js backend this machine can run, once per process, and says why
 // the faster ones were skipped. The native (libtensorflow) and WebGPU packages are optional
 // dependencies: their installs need downloads or GPUs that many machines lack.
+import { existsSync, readdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { tf } from './tf.js';
 import { CoreError } from '../errors.js';
@@ -51,6 +52,9 @@ const attempts = (auto: boolean, options: BackendOptions): Record<Exclude<Backen
     {
       backend: 'webgpu',
       run: async () => {
+        // Probing Dawn costs a second and fills stderr with adapter warnings; without a GPU
+        // device node there is only a software adapter, which `auto` would refuse anyway.
+        if (auto && !hasGpuDeviceNode()) throw new Error('no GPU device (/dev/dri or /dev/nvidia*)');
         const { enableWebGpu } = await import('./webgpu.js');
         const device = await enableWebGpu(!auto);
         await activate('webgpu');
@@ -87,12 +91,15 @@ const attempts = (auto: boolean, options: BackendOptions): Record<Exclude<Backen
   ],
 });
 
+function hasGpuDeviceNode(): boolean {
+  return existsSync('/dev/dri') || readdirSync('/dev').some((name) => name.startsWith('nvidia'));
+}
+
 async function activate(name: string): Promise<void> {
   if (!(await tf.setBackend(name))) throw new Error(`tf.setBackend('${name}') returned false`);
   await tf.ready();
 }
 
-const AUTO_ORDER: Exclude<BackendPreference, 'auto'>[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
 
 let current: Promise<BackendInfo> | null = null;
 let chosen: BackendInfo | null = null;
@@ -115,18 +122,20 @@ export function initBackend(preference: BackendPreference = 'auto', options: Bac
 async function select(preference: BackendPreference, options: BackendOptions): Promise<BackendInfo> {
   // Production mode skips tfjs's debug checks and its advert for tfjs-node on first use.
   tf.enableProdMode();
-  const order = preference === 'auto' ? AUTO_ORDER : [preference];
   const skipped: BackendInfo['skipped'] = [];
   const candidates = attempts(preference === 'auto', options);
-  for (const kind of order) {
-    for (const attempt of candidates[kind]) {
-      try {
-        const device = await attempt.run();
-        chosen = { name: tf.getBackend(), device, skipped };
-        return chosen;
-      } catch (error) {
-        skipped.push({ backend: attempt.backend, reason: firstLine(error) });
-      }
+  // auto: CUDA, then a hardware WebGPU adapter, then libtensorflow on the CPU, wasm, plain JS.
+  const order =
+    preference === 'auto'
+      ? [candidates.tensorflow[0], candidates.webgpu[0], candidates.tensorflow[1], candidates.wasm[0], candidates.cpu[0]]
+      : candidates[preference];
+  for (const attempt of order) {
+    try {
+      const device = await attempt.run();
+      chosen = { name: tf.getBackend(), device, skipped };
+      return chosen;
+    } catch (error) {
+      skipped.push({ backend: attempt.backend, reason: firstLine(error) });
     }
   }
   throw new CoreError(
