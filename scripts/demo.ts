@@ -302,9 +302,10 @@ async function run(service: RunningService, data: DemoData, cancel: AbortSignal)
   const lastShown = { iteration: 0 };
   let trainedAt: number | null = null;
   let events = 0;
-  // Evaluation sends no events (progress stays at the last iteration), so a local clock shows it is alive.
+  // Evaluation events carry episodes done; a local clock keeps the line alive between them.
+  let evaluated = '';
   const ticker = setInterval(() => {
-    if (trainedAt !== null) status(`evaluating the model and baselines on held-out classes… ${secs(performance.now() - trainedAt)}`, false);
+    if (trainedAt !== null) status(`evaluating the model and baselines on held-out classes… ${evaluated}${secs(performance.now() - trainedAt)}`, false);
   }, 1000);
   let finished: Job;
   try {
@@ -315,11 +316,12 @@ async function run(service: RunningService, data: DemoData, cancel: AbortSignal)
         if (current.status !== 'running' && current.status !== 'queued') return;
         const p = current.progress;
         if (p && p.iteration === p.iterations) {
+          if (p.evaluation) evaluated = `episode ${p.evaluation.done}/${p.evaluation.episodes}, `;
           if (trainedAt === null) {
             showProgress(current, lastShown);
             endStatus();
             trainedAt = performance.now();
-            say(`training done in ${secs(trainedAt - t)}; evaluating on held-out classes (no events during this phase)…`);
+            say(`training done in ${secs(trainedAt - t)}; evaluating on held-out classes…`);
           }
           return;
         }

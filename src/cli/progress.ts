@@ -25,7 +25,17 @@ export function formatDuration(seconds: number): string {
 
 export const percent = (x: number | null): string => (x === null || Number.isNaN(x) ? '-' : `${(100 * x).toFixed(1)}%`);
 
+/** Where the run is: meta-iterations, or test episodes once it evaluates. */
+function position(p: Progress): { done: number; total: number } {
+  return p.phase === 'evaluation' && p.evaluation
+    ? { done: p.evaluation.done, total: p.evaluation.episodes }
+    : { done: p.iteration, total: p.iterations };
+}
+
 function summary(p: Progress): string {
+  if (p.phase === 'evaluation' && p.evaluation) {
+    return `evaluating ${p.evaluation.done}/${p.evaluation.episodes} test episodes ETA ${formatDuration(p.etaSeconds)}`;
+  }
   return (
     `${p.iteration}/${p.iterations} loss ${p.loss.toFixed(3)} acc ${percent(p.accuracy)} val ${percent(p.validationAccuracy)}` +
     ` ${p.tasksPerSecond.toFixed(1)} tasks/s ETA ${formatDuration(p.etaSeconds)}`
@@ -42,9 +52,10 @@ function bar(out: ProgressWriter): ProgressReporter {
   return {
     update(p) {
       const now = performance.now();
-      if (p.iteration < p.iterations && now - last < REDRAW_MS) return;
+      const { done, total } = position(p);
+      if (done < total && now - last < REDRAW_MS) return;
       last = now;
-      const filled = Math.round((BAR_WIDTH * p.iteration) / p.iterations);
+      const filled = Math.round((BAR_WIDTH * done) / total);
       const line = `[${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}] ${summary(p)}`;
       out.write(`\r\x1b[2K${out.columns ? line.slice(0, out.columns - 1) : line}`);
       drawn = true;
@@ -59,8 +70,9 @@ function bar(out: ProgressWriter): ProgressReporter {
 function lines(out: ProgressWriter): ProgressReporter {
   return {
     update(p) {
-      const every = Math.max(1, Math.round(p.iterations / 20));
-      if (p.iteration % every === 0 || p.iteration === p.iterations) out.write(`[train] ${summary(p)}\n`);
+      const { done, total } = position(p);
+      const every = Math.max(1, Math.round(total / 20));
+      if (done % every === 0 || done === total) out.write(`[${p.phase === 'evaluation' ? 'eval' : 'train'}] ${summary(p)}\n`);
     },
     finish: () => undefined,
   };

@@ -13,6 +13,10 @@ export interface Progress {
   validationAccuracy: number | null;
   tasksPerSecond: number;
   etaSeconds: number;
+  /** After the last meta-iteration a completed run evaluates on its test classes. */
+  phase: 'meta-training' | 'evaluation';
+  /** Test episodes scored so far, during the evaluation phase; null before it. */
+  evaluation: { done: number; episodes: number } | null;
 }
 
 export interface Accuracy {

@@ -56,6 +56,7 @@ export async function evaluate(
   config: TrainConfig,
   seed: number,
   signal?: AbortSignal,
+  onEpisode?: (done: number, episodes: number) => Promise<void> | void,
 ): Promise<EvaluationReport | null> {
   const test = splitSampler(dataset, split.test, config, seed);
   if (!test || config.evaluation.episodes <= 0) return null;
@@ -77,6 +78,7 @@ export async function evaluate(
         scores.scratch.push(await episodeAccuracy(episode, scratch.solve));
         scores.pretrained.push(await episodeAccuracy(episode, pretrained.solve));
       }
+      await onEpisode?.(i + 1, config.evaluation.episodes);
     }
   } finally {
     tf.dispose(params);

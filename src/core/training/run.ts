@@ -107,6 +107,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainResult> {
   };
 
   const started = performance.now();
+  let lastProgress: Progress | null = null;
   const startIteration = iteration;
   let status: TrainResult['status'] = 'completed';
   try {
@@ -143,7 +144,10 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainResult> {
         validationAccuracy: metrics.validationAccuracy,
         tasksPerSecond: (config.outer.metaBatchSize * (iteration - startIteration)) / seconds,
         etaSeconds: perIteration * (config.outer.iterations - iteration),
+        phase: 'meta-training',
+        evaluation: null,
       };
+      lastProgress = progress;
       await opts.onProgress?.(progress);
       const noValidation = metrics.bestIteration === null;
       if (improved || (config.checkpointEvery > 0 && iteration % config.checkpointEvery === 0)) {
@@ -161,7 +165,13 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainResult> {
   const bestCheckpoint = join(dir, best.checkpoint);
   let evaluation: EvaluationReport | null = null;
   if (status === 'completed' && config.evaluation.episodes > 0) {
-    evaluation = await evaluate(learner, bestCheckpoint, dataset, split, config, streamSeed(config.seed, 'test'), opts.signal);
+    const evaluationStarted = performance.now();
+    const onEpisode = async (done: number, episodes: number) => {
+      if (!lastProgress || !opts.onProgress) return;
+      const perEpisode = (performance.now() - evaluationStarted) / 1000 / Math.max(done, 1);
+      await opts.onProgress({ ...lastProgress, phase: 'evaluation', evaluation: { done, episodes }, etaSeconds: perEpisode * (episodes - done) });
+    };
+    evaluation = await evaluate(learner, bestCheckpoint, dataset, split, config, streamSeed(config.seed, 'test'), opts.signal, onEpisode);
     if (evaluation) await updateManifest(bestCheckpoint, { evaluation });
     if (opts.signal?.aborted) status = 'cancelled';
   }

@@ -51,6 +51,9 @@ export const Progress = z
     validationAccuracy: z.number().nullable(),
     tasksPerSecond: z.number(),
     etaSeconds: z.number(),
+    phase: z.enum(['meta-training', 'evaluation']),
+    /** Test episodes scored so far while the finished run evaluates; null before. */
+    evaluation: z.object({ done: z.int(), episodes: z.int() }).nullable(),
   })
   .meta({ id: 'Progress' });
 

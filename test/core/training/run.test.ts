@@ -57,6 +57,7 @@ test('progress, keep-best validation, pruned checkpoints and a servable best mod
   await useTestBackend();
   await withTempDir(async (dir) => {
     const progress: number[] = [];
+    const evaluated: number[] = [];
     const saved: number[] = [];
     const config = tinyConfig({ algorithm: 'protonet', validation: { every: 5, episodes: 10 } });
     const result = await trainRun({
@@ -64,6 +65,13 @@ test('progress, keep-best validation, pruned checkpoints and a servable best mod
       config,
       dir,
       onProgress: (p) => {
+        if (p.phase === 'evaluation') {
+          evaluated.push(p.evaluation!.done);
+          assert.equal(p.evaluation!.episodes, 20);
+          assert.equal(p.iteration, 20);
+          return;
+        }
+        assert.equal(p.evaluation, null);
         progress.push(p.iteration);
         assert.ok(p.tasksPerSecond > 0 && p.etaSeconds >= 0 && Number.isFinite(p.loss));
         assert.equal(p.iterations, 20);
@@ -71,6 +79,7 @@ test('progress, keep-best validation, pruned checkpoints and a servable best mod
       onCheckpoint: (c) => void saved.push(c.iteration),
     });
     assert.deepEqual(progress, Array.from({ length: 20 }, (_, i) => i + 1));
+    assert.deepEqual(evaluated, Array.from({ length: 20 }, (_, i) => i + 1), 'evaluation reports each test episode');
     assert.ok(saved.includes(10) && saved.includes(20));
     assert.ok(result.bestValidationAccuracy !== null && result.bestValidationAccuracy > 0.5);
     const checkpoints = (await readdir(dir)).filter((f) => f.startsWith('ckpt-'));
