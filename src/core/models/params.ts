@@ -27,7 +27,3 @@ export function initParam(spec: ParamSpec, rng: Random): Tensor {
   }
   return tf.tensor(values, spec.shape);
 }
-
-export function disposeParams(params: Params): void {
-  tf.dispose(params);
-}

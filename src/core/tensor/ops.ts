@@ -8,12 +8,6 @@ import { tf, type Scalar, type Tensor, type Tensor2D, type Tensor4D } from './tf
 
 type GradSave = (tensors: Tensor[]) => void;
 
-/** Identity forward, zero gradient. */
-export const stopGradient = tf.customGrad(((x: Tensor) => ({
-  value: tf.clone(x),
-  gradFunc: (dy: Tensor) => tf.zerosLike(dy),
-})) as never) as unknown as (x: Tensor) => Tensor;
-
 // The row max only shifts logits for numerical safety; computing it inside a customGrad keeps
 // Max/Equal (which have no second-order gradient) off the tape.
 const rowMaxNoGrad = tf.customGrad(((x: Tensor) => ({
