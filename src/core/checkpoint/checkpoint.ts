@@ -13,6 +13,7 @@ import { sizeOf } from '../models/params.js';
 import type { RandomState } from '../random.js';
 import type { OptimizerState } from '../training/optimizer.js';
 import { syncDirectory, writeFileAtomic, writeSynced } from './atomic.js';
+import { concatTyped } from '../typed-arrays.js';
 
 export const CHECKPOINT_FORMAT = 'fewshot-checkpoint/1';
 
@@ -53,14 +54,9 @@ const WEIGHTS = 'weights.bin';
 const OPTIMIZER = 'optimizer.bin';
 const MANIFEST = 'manifest.json';
 
+/** Float32 arrays back to back, as the raw little-endian bytes a checkpoint file holds. */
 function concat(arrays: readonly Float32Array[]): Uint8Array {
-  const out = new Float32Array(arrays.reduce((n, a) => n + a.length, 0));
-  let offset = 0;
-  for (const a of arrays) {
-    out.set(a, offset);
-    offset += a.length;
-  }
-  return new Uint8Array(out.buffer);
+  return new Uint8Array(concatTyped(arrays, (n) => new Float32Array(n)).buffer);
 }
 
 function sha256(bytes: Uint8Array): string {

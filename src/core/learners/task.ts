@@ -6,6 +6,7 @@ import { tf, type Tensor, type Tensor2D } from '../tensor/tf.js';
 import { oneHot } from '../tensor/ops.js';
 import type { Episode } from '../data/types.js';
 import { concatRows } from '../data/rows.js';
+import { concatTyped } from '../typed-arrays.js';
 import { disposeInputs, toInputs, trailingRows, type Inputs } from '../models/inputs.js';
 
 export interface TaskTensors {
@@ -25,13 +26,7 @@ export interface TaskTensors {
 }
 
 function joinLabels(parts: readonly Int32Array[]): Int32Array {
-  const out = new Int32Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
+  return concatTyped(parts, (n) => new Int32Array(n));
 }
 
 /** Stacks episodes that share one shape (ways, shots, queries). */
