@@ -67,6 +67,8 @@ const attempts = (auto: boolean, options: BackendOptions): Record<Exclude<Backen
       backend: 'wasm',
       run: async () => {
         const wasm = await import('@tensorflow/tfjs-backend-wasm');
+        const { installWasmKernels } = await import('./wasm-kernels.js');
+        installWasmKernels();
         const threads = options.wasmThreads ?? availableParallelism();
         if (threads > 1) {
           const { enableWasmThreads } = await import('./wasm-threads.js');

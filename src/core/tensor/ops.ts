@@ -33,36 +33,63 @@ export function oneHot(labels: Int32Array, ways: number): Tensor2D {
   return tf.tensor2d(values, [labels.length, ways]);
 }
 
-// VALID, stride-1 convolution of an already padded input whose gradients are themselves
-// convolutions through this same function, so they can be differentiated again:
-//   dW = conv(xᵀ, dyᵀ)   (x as [Ci,H,W,B], dy as [H',W',B,Co]),
-//   dx = conv(pad(dy, k-1), flip(W) with in/out swapped).
-// Only the forward Conv2D kernel is ever launched, which every backend has.
-export function convValid(xp: Tensor4D, w: Tensor4D): Tensor4D {
-  const f = tf.customGrad(((x: Tensor4D, filter: Tensor4D, save: GradSave) => {
-    save([x, filter]);
-    return {
-      value: tf.conv2d(x, filter, 1, 'valid'),
-      gradFunc: (dy: Tensor4D, saved: Tensor[]) => {
-        const [xs, ws] = saved as [Tensor4D, Tensor4D];
-        const [kh, kw] = ws.shape;
-        const dW = tf.transpose(
-          convValid(tf.transpose(xs, [3, 1, 2, 0]), tf.transpose(dy, [1, 2, 0, 3])),
-          [1, 2, 0, 3],
-        );
-        const dyPadded = tf.pad(dy, [
-          [0, 0],
-          [kh - 1, kh - 1],
-          [kw - 1, kw - 1],
-          [0, 0],
-        ]) as Tensor4D;
-        const flipped = tf.transpose(tf.reverse(ws, [0, 1]), [0, 1, 3, 2]) as Tensor4D;
-        return [convValid(dyPadded, flipped), dW];
-      },
-    };
-  }) as never) as unknown as (x: Tensor4D, w: Tensor4D) => Tensor4D;
-  return f(xp, w);
+// Stride-1 convolution as a closed family of three bilinear maps, each of whose gradients is
+// made of the others, so they can be differentiated to any order (tfjs's own conv gradient uses
+// Conv2DBackpropFilter, which wasm lacks and which has no gradient itself):
+//   convValid(x, w)  = conv(x, w):                 Σ_uvc w[u,v,c,o]·x[b,i+u,j+v,c]
+//   convFull(g, w)   = conv(pad(g, k-1), flip(w)ᵀ): Σ_uvo w[u,v,c,o]·g[b,i-u,j-v,o]  (convValid's dx)
+//   filterGrad(x, g) = conv(xᵀ, gᵀ):               Σ_bij x[b,i+u,j+v,c]·g[b,i,j,o]  (convValid's dw)
+// whose gradients for an upstream G are
+//   convValid → (convFull(G, w), filterGrad(x, G));  convFull → (convValid(G, w), filterGrad(G, g));
+//   filterGrad → (convFull(g, G), convValid(x, G)).
+// Writing filterGrad's out matters: left to autodiff they become convolutions with image-sized
+// kernels over zero-padded inputs (20× the work). Only the forward Conv2D kernel is launched,
+// which every backend has and runs fast.
+// A filter rotated by 180°, as a permutation matmul: wasm's Reverse kernel takes 4 ms on a
+// 3×3×64×64 filter, 50× this.
+function flipSpatially(w: Tensor4D): Tensor4D {
+  const [kh, kw, ci, co] = w.shape;
+  const taps = kh * kw;
+  const antiIdentity = new Float32Array(taps * taps);
+  for (let i = 0; i < taps; i++) antiIdentity[i * taps + taps - 1 - i] = 1;
+  const flipped = tf.matMul(tf.tensor2d(antiIdentity, [taps, taps]), tf.reshape(w, [taps, ci * co]));
+  return tf.reshape(flipped, [kh, kw, ci, co]);
 }
+
+/** VALID, stride-1 convolution of an already padded input, differentiable at any order. */
+export const convValid = tf.customGrad(((x: Tensor4D, w: Tensor4D, save: GradSave) => {
+  save([x, w]);
+  return {
+    value: tf.conv2d(x, w, 1, 'valid'),
+    gradFunc: (dy: Tensor4D, [xs, ws]: Tensor4D[]) => [convFull(dy, ws), filterGrad(xs, dy)],
+  };
+}) as never) as unknown as (x: Tensor4D, w: Tensor4D) => Tensor4D;
+
+const convFull = tf.customGrad(((g: Tensor4D, w: Tensor4D, save: GradSave) => {
+  save([g, w]);
+  const [kh, kw] = w.shape;
+  const padded = tf.pad(g, [
+    [0, 0],
+    [kh - 1, kh - 1],
+    [kw - 1, kw - 1],
+    [0, 0],
+  ]) as Tensor4D;
+  return {
+    value: tf.conv2d(padded, tf.transpose(flipSpatially(w), [0, 1, 3, 2]) as Tensor4D, 1, 'valid'),
+    gradFunc: (dy: Tensor4D, [gs, ws]: Tensor4D[]) => [convValid(dy, ws), filterGrad(dy, gs)],
+  };
+}) as never) as unknown as (g: Tensor4D, w: Tensor4D) => Tensor4D;
+
+const filterGrad = tf.customGrad(((x: Tensor4D, g: Tensor4D, save: GradSave) => {
+  save([x, g]);
+  return {
+    value: tf.transpose(
+      tf.conv2d(tf.transpose(x, [3, 1, 2, 0]) as Tensor4D, tf.transpose(g, [1, 2, 0, 3]) as Tensor4D, 1, 'valid'),
+      [1, 2, 0, 3],
+    ) as Tensor4D,
+    gradFunc: (dy: Tensor4D, [xs, gs]: Tensor4D[]) => [convFull(gs, dy), convValid(xs, dy)],
+  };
+}) as never) as unknown as (x: Tensor4D, g: Tensor4D) => Tensor4D;
 
 /** 'same'-padded stride-1 convolution with an odd square kernel. */
 export function convSame(x: Tensor4D, w: Tensor4D): Tensor4D {
@@ -79,33 +106,60 @@ export function convSame(x: Tensor4D, w: Tensor4D): Tensor4D {
   );
 }
 
-// Which element of each 2×2 window is the max, with ties sharing the gradient. Behind a
-// zero-gradient customGrad because Equal/Max have no gradient of their own; the mask is
-// piecewise constant, so its true derivative is zero anyway. Built as 1 + sign(x - max) with
-// float ops only: tfjs-webgpu 4.22's cast(bool -> float32) keeps an int buffer and a later
-// rank-6 sum silently reads garbage.
-const maxPoolMask = tf.customGrad(((x6: Tensor) => ({
-  value: tf.tidy(() => {
-    const mask = tf.add(1, tf.sign(tf.sub(x6, tf.max(x6, [2, 4], true))));
-    return tf.div(mask, tf.sum(mask, [2, 4], true));
-  }),
-  gradFunc: (dy: Tensor) => tf.zerosLike(dy),
-})) as never) as unknown as (x: Tensor) => Tensor;
+// A 2×2 max-pool's gradient spreads each output's gradient over its window through a fixed
+// mask (1 at the window's max, ties sharing); the gradient of that spreading sums each window
+// through the same mask. Both are linear with the mask held constant (its true derivative is
+// zero: it is piecewise constant), so they differentiate into each other at any order. tfjs's
+// MaxPoolGrad has no gradient of its own, and is 75× slower on wasm than these.
+function spreadOverWindows(dy: Tensor4D, mask: Tensor4D): Tensor4D {
+  const f = tf.customGrad(((g: Tensor4D, save: GradSave) => {
+    save([mask]);
+    const [b, h2, w2, c] = g.shape;
+    const spread = tf.mul(tf.reshape(g, [b, h2, 1, w2, 1, c]), tf.reshape(mask, [b, h2, 2, w2, 2, c]));
+    return {
+      value: tf.reshape(spread, [b, 2 * h2, 2 * w2, c]),
+      gradFunc: (dg: Tensor4D, [m]: Tensor4D[]) => sumOverWindows(dg, m),
+    };
+  }) as never) as unknown as (g: Tensor4D) => Tensor4D;
+  return f(dy);
+}
+
+function sumOverWindows(x: Tensor4D, mask: Tensor4D): Tensor4D {
+  const f = tf.customGrad(((g: Tensor4D, save: GradSave) => {
+    save([mask]);
+    return {
+      value: tf.mul(tf.avgPool(tf.mul(g, mask), 2, 2, 'valid'), 4) as Tensor4D,
+      gradFunc: (dg: Tensor4D, [m]: Tensor4D[]) => spreadOverWindows(dg, m),
+    };
+  }) as never) as unknown as (g: Tensor4D) => Tensor4D;
+  return f(x);
+}
+
+// 1 - step(max - x) is 1 exactly at a window's max: float ops only, since tfjs-webgpu 4.22's
+// cast(bool -> float32) keeps an int buffer and a later rank-6 op silently reads garbage (and
+// Sign, Equal and Max over rank 6 are 20-600× slower than step on wasm).
+function windowMaxMask(x: Tensor4D, pooled: Tensor4D): Tensor4D {
+  const [b, h2, w2, c] = pooled.shape;
+  const x6 = tf.reshape(x, [b, h2, 2, w2, 2, c]);
+  const atMax = tf.reshape(tf.sub(1, tf.step(tf.sub(tf.reshape(pooled, [b, h2, 1, w2, 1, c]), x6))), [b, 2 * h2, 2 * w2, c]);
+  const ties = tf.mul(tf.avgPool(atMax as Tensor4D, 2, 2, 'valid'), 4);
+  const shared = tf.div(tf.reshape(atMax, [b, h2, 2, w2, 2, c]), tf.reshape(ties, [b, h2, 1, w2, 1, c]));
+  return tf.reshape(shared, [b, 2 * h2, 2 * w2, c]);
+}
 
 /** 2×2 max-pool, stride 2 (odd trailing rows/columns dropped), differentiable at any order. */
 export function maxPool2(x: Tensor4D): Tensor4D {
   const f = tf.customGrad(((input: Tensor4D, save: GradSave) => {
-    save([input]);
+    const [b, h, w, c] = input.shape;
+    const pooled = tf.maxPool(input, 2, 2, 'valid');
+    save([h % 2 || w % 2 ? tf.slice(input, [0, 0, 0, 0], [b, h - (h % 2), w - (w % 2), c]) : input, pooled]);
     return {
-      value: tf.maxPool(input, 2, 2, 'valid'),
-      gradFunc: (dy: Tensor4D, saved: Tensor[]) => {
-        const xs = saved[0] as Tensor4D;
-        const [b, h, w, c] = xs.shape;
-        const h2 = Math.floor(h / 2);
-        const w2 = Math.floor(w / 2);
-        const x6 = tf.reshape(tf.slice(xs, [0, 0, 0, 0], [b, 2 * h2, 2 * w2, c]), [b, h2, 2, w2, 2, c]);
-        const spread = tf.mul(tf.reshape(dy, [b, h2, 1, w2, 1, c]), maxPoolMask(x6));
-        const dx = tf.reshape(spread, [b, 2 * h2, 2 * w2, c]);
+      value: pooled,
+      // The mask is made here, not in the forward pass, so inference never pays for it. It
+      // reaches the spreading only as a saved tensor, never as an input, so a higher-order
+      // tape does not differentiate through it.
+      gradFunc: (dy: Tensor4D, [even, maxima]: Tensor4D[]) => {
+        const dx = spreadOverWindows(dy, windowMaxMask(even, maxima));
         return h % 2 || w % 2 ? tf.pad(dx, [[0, 0], [0, h % 2], [0, w % 2], [0, 0]]) : dx;
       },
     };

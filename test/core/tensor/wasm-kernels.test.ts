@@ -1,0 +1,60 @@
+// The wasm Slice replacement (src/core/tensor/wasm-kernels.ts) against a slice written out
+// element by element on the host, over random shapes, ranks 1–6, all numeric dtypes.
+import { before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { initBackend } from '../../../src/core/tensor/backend.js';
+import { tf } from '../../../src/core/tensor/tf.js';
+import { Random } from '../../../src/core/random.js';
+
+before(async () => {
+  assert.equal((await initBackend('wasm', { wasmThreads: 1 })).name, 'wasm');
+});
+
+function hostSlice(values: ArrayLike<number>, shape: number[], begin: number[], size: number[]): number[] {
+  const strides = shape.map((_, axis) => shape.slice(axis + 1).reduce((a, b) => a * b, 1));
+  const total = size.reduce((a, b) => a * b, 1);
+  const out: number[] = [];
+  for (let flat = 0; flat < total; flat++) {
+    let rest = flat;
+    let from = 0;
+    for (let axis = size.length - 1; axis >= 0; axis--) {
+      from += (begin[axis] + (rest % size[axis])) * strides[axis];
+      rest = Math.floor(rest / size[axis]);
+    }
+    out.push(values[from]);
+  }
+  return out;
+}
+
+test('wasm Slice equals an element-by-element slice for random shapes and dtypes', () => {
+  const rng = new Random(7);
+  const dtypes = ['float32', 'int32', 'bool'] as const;
+  for (let trial = 0; trial < 300; trial++) {
+    const rank = 1 + (trial % 6);
+    const shape = Array.from({ length: rank }, () => 1 + Math.floor(rng.next() * 5));
+    const begin = shape.map((d) => Math.floor(rng.next() * d));
+    // Whole axes are common on the hot paths (they make runs contiguous), so a third are whole.
+    const size = shape.map((d, axis) => (rng.next() < 0.33 ? d - begin[axis] : Math.floor(rng.next() * (d - begin[axis] + 1))));
+    if (rng.next() < 0.2) size[rank - 1] = -1;
+    const dtype = dtypes[trial % 3];
+    const count = shape.reduce((a, b) => a * b, 1);
+    const values = Array.from({ length: count }, (_, i) => (dtype === 'bool' ? (i * 7) % 3 === 0 : (i * 37) % 101) as never);
+    const x = tf.tensor(values, shape, dtype);
+    const y = tf.slice(x, begin, size);
+    const whole = size.map((s, axis) => (s === -1 ? shape[axis] - begin[axis] : s));
+    assert.deepEqual(y.shape, whole, `shape of ${JSON.stringify({ shape, begin, size })}`);
+    assert.deepEqual(
+      Array.from(y.dataSync(), Number),
+      hostSlice(Array.from(x.dataSync(), Number), shape, begin, whole),
+      JSON.stringify({ shape, begin, size, dtype }),
+    );
+    tf.dispose([x, y]);
+  }
+});
+
+test('wasm Slice still slices string tensors (the original kernel)', () => {
+  const x = tf.tensor(['a', 'b', 'c', 'd'], [2, 2], 'string');
+  const y = tf.slice(x, [1, 0], [1, 2]);
+  assert.deepEqual(y.arraySync(), [['c', 'd']]);
+  tf.dispose([x, y]);
+});
