@@ -5,8 +5,7 @@
 // - the native conv2d gradient uses Conv2DBackpropFilter (missing on wasm, and itself without a
 //   gradient), and MaxPoolGrad has no gradient either.
 import { tf, type Scalar, type Tensor, type Tensor2D, type Tensor4D } from './tf.js';
-
-type GradSave = (tensors: Tensor[]) => void;
+import { differentiable } from './differentiable.js';
 
 // The row max only shifts logits for numerical safety; computing it inside a customGrad keeps
 // Max/Equal (which have no second-order gradient) off the tape.
@@ -45,6 +44,7 @@ export function oneHot(labels: Int32Array, ways: number): Tensor2D {
 // Writing filterGrad's out matters: left to autodiff they become convolutions with image-sized
 // kernels over zero-padded inputs (20× the work). Only the forward Conv2D kernel is launched,
 // which every backend has and runs fast.
+
 // A filter rotated by 180°, as a permutation matmul: wasm's Reverse kernel takes 4 ms on a
 // 3×3×64×64 filter, 50× this.
 function flipSpatially(w: Tensor4D): Tensor4D {
@@ -56,16 +56,18 @@ function flipSpatially(w: Tensor4D): Tensor4D {
   return tf.reshape(flipped, [kh, kw, ci, co]);
 }
 
+type Bilinear = (a: Tensor4D, b: Tensor4D) => Tensor4D;
+
 /** VALID, stride-1 convolution of an already padded input, differentiable at any order. */
-export const convValid = tf.customGrad(((x: Tensor4D, w: Tensor4D, save: GradSave) => {
+export const convValid: Bilinear = differentiable((save, x: Tensor4D, w: Tensor4D) => {
   save([x, w]);
   return {
     value: tf.conv2d(x, w, 1, 'valid'),
-    gradFunc: (dy: Tensor4D, [xs, ws]: Tensor4D[]) => [convFull(dy, ws), filterGrad(xs, dy)],
+    gradients: (dy: Tensor4D, [xs, ws]) => [() => convFull(dy, ws as Tensor4D), () => filterGrad(xs as Tensor4D, dy)],
   };
-}) as never) as unknown as (x: Tensor4D, w: Tensor4D) => Tensor4D;
+});
 
-const convFull = tf.customGrad(((g: Tensor4D, w: Tensor4D, save: GradSave) => {
+const convFull: Bilinear = differentiable((save, g: Tensor4D, w: Tensor4D) => {
   save([g, w]);
   const [kh, kw] = w.shape;
   const padded = tf.pad(g, [
@@ -76,20 +78,20 @@ const convFull = tf.customGrad(((g: Tensor4D, w: Tensor4D, save: GradSave) => {
   ]) as Tensor4D;
   return {
     value: tf.conv2d(padded, tf.transpose(flipSpatially(w), [0, 1, 3, 2]) as Tensor4D, 1, 'valid'),
-    gradFunc: (dy: Tensor4D, [gs, ws]: Tensor4D[]) => [convValid(dy, ws), filterGrad(dy, gs)],
+    gradients: (dy: Tensor4D, [gs, ws]) => [() => convValid(dy, ws as Tensor4D), () => filterGrad(dy, gs as Tensor4D)],
   };
-}) as never) as unknown as (g: Tensor4D, w: Tensor4D) => Tensor4D;
+});
 
-const filterGrad = tf.customGrad(((x: Tensor4D, g: Tensor4D, save: GradSave) => {
+const filterGrad: Bilinear = differentiable((save, x: Tensor4D, g: Tensor4D) => {
   save([x, g]);
   return {
     value: tf.transpose(
       tf.conv2d(tf.transpose(x, [3, 1, 2, 0]) as Tensor4D, tf.transpose(g, [1, 2, 0, 3]) as Tensor4D, 1, 'valid'),
       [1, 2, 0, 3],
     ) as Tensor4D,
-    gradFunc: (dy: Tensor4D, [xs, gs]: Tensor4D[]) => [convFull(gs, dy), convValid(xs, dy)],
+    gradients: (dy: Tensor4D, [xs, gs]) => [() => convFull(gs as Tensor4D, dy), () => convValid(xs as Tensor4D, dy)],
   };
-}) as never) as unknown as (x: Tensor4D, g: Tensor4D) => Tensor4D;
+});
 
 /** 'same'-padded stride-1 convolution with an odd square kernel. */
 export function convSame(x: Tensor4D, w: Tensor4D): Tensor4D {
@@ -112,27 +114,25 @@ export function convSame(x: Tensor4D, w: Tensor4D): Tensor4D {
 // zero: it is piecewise constant), so they differentiate into each other at any order. tfjs's
 // MaxPoolGrad has no gradient of its own, and is 75× slower on wasm than these.
 function spreadOverWindows(dy: Tensor4D, mask: Tensor4D): Tensor4D {
-  const f = tf.customGrad(((g: Tensor4D, save: GradSave) => {
+  return differentiable((save, g: Tensor4D) => {
     save([mask]);
     const [b, h2, w2, c] = g.shape;
     const spread = tf.mul(tf.reshape(g, [b, h2, 1, w2, 1, c]), tf.reshape(mask, [b, h2, 2, w2, 2, c]));
     return {
-      value: tf.reshape(spread, [b, 2 * h2, 2 * w2, c]),
-      gradFunc: (dg: Tensor4D, [m]: Tensor4D[]) => sumOverWindows(dg, m),
+      value: tf.reshape(spread, [b, 2 * h2, 2 * w2, c]) as Tensor4D,
+      gradients: (dg: Tensor4D, [m]) => [() => sumOverWindows(dg, m as Tensor4D)],
     };
-  }) as never) as unknown as (g: Tensor4D) => Tensor4D;
-  return f(dy);
+  })(dy);
 }
 
 function sumOverWindows(x: Tensor4D, mask: Tensor4D): Tensor4D {
-  const f = tf.customGrad(((g: Tensor4D, save: GradSave) => {
+  return differentiable((save, g: Tensor4D) => {
     save([mask]);
     return {
       value: tf.mul(tf.avgPool(tf.mul(g, mask), 2, 2, 'valid'), 4) as Tensor4D,
-      gradFunc: (dg: Tensor4D, [m]: Tensor4D[]) => spreadOverWindows(dg, m),
+      gradients: (dg: Tensor4D, [m]) => [() => spreadOverWindows(dg, m as Tensor4D)],
     };
-  }) as never) as unknown as (g: Tensor4D) => Tensor4D;
-  return f(x);
+  })(x);
 }
 
 // 1 - step(max - x) is 1 exactly at a window's max: float ops only, since tfjs-webgpu 4.22's
@@ -148,24 +148,23 @@ function windowMaxMask(x: Tensor4D, pooled: Tensor4D): Tensor4D {
 }
 
 /** 2×2 max-pool, stride 2 (odd trailing rows/columns dropped), differentiable at any order. */
-export function maxPool2(x: Tensor4D): Tensor4D {
-  const f = tf.customGrad(((input: Tensor4D, save: GradSave) => {
-    const [b, h, w, c] = input.shape;
-    const pooled = tf.maxPool(input, 2, 2, 'valid');
-    save([h % 2 || w % 2 ? tf.slice(input, [0, 0, 0, 0], [b, h - (h % 2), w - (w % 2), c]) : input, pooled]);
-    return {
-      value: pooled,
-      // The mask is made here, not in the forward pass, so inference never pays for it. It
-      // reaches the spreading only as a saved tensor, never as an input, so a higher-order
-      // tape does not differentiate through it.
-      gradFunc: (dy: Tensor4D, [even, maxima]: Tensor4D[]) => {
-        const dx = spreadOverWindows(dy, windowMaxMask(even, maxima));
+export const maxPool2 = differentiable((save, input: Tensor4D) => {
+  const [b, h, w, c] = input.shape;
+  const pooled = tf.maxPool(input, 2, 2, 'valid');
+  save([h % 2 || w % 2 ? tf.slice(input, [0, 0, 0, 0], [b, h - (h % 2), w - (w % 2), c]) : input, pooled]);
+  return {
+    value: pooled,
+    // The mask is made here, not in the forward pass, so inference never pays for it. It
+    // reaches the spreading only as a saved tensor, never as an input, so a higher-order
+    // tape does not differentiate through it.
+    gradients: (dy: Tensor4D, [even, maxima]) => [
+      () => {
+        const dx = spreadOverWindows(dy, windowMaxMask(even as Tensor4D, maxima as Tensor4D));
         return h % 2 || w % 2 ? tf.pad(dx, [[0, 0], [0, h % 2], [0, w % 2], [0, 0]]) : dx;
       },
-    };
-  }) as never) as unknown as (x: Tensor4D) => Tensor4D;
-  return f(x);
-}
+    ],
+  };
+});
 
 /**
  * 3×3 'same' convolution of stacked tasks, each with its own filter: x [tasks·n, H, W, C],

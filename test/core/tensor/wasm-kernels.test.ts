@@ -1,5 +1,5 @@
-// The wasm Slice replacement (src/core/tensor/wasm-kernels.ts) against a slice written out
-// element by element on the host, over random shapes, ranks 1–6, all numeric dtypes.
+// The wasm kernel replacements (src/core/tensor/wasm-kernels.ts) against the same operation
+// written out element by element on the host, over random shapes, ranks 1–6 and dtypes.
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { initBackend } from '../../../src/core/tensor/backend.js';
@@ -57,4 +57,42 @@ test('wasm Slice still slices string tensors (the original kernel)', () => {
   const y = tf.slice(x, [1, 0], [1, 2]);
   assert.deepEqual(y.arraySync(), [['c', 'd']]);
   tf.dispose([x, y]);
+});
+
+function hostSum(values: ArrayLike<number>, shape: number[], axes: number[]): number[] {
+  const strides = shape.map((_, axis) => shape.slice(axis + 1).reduce((a, b) => a * b, 1));
+  const keptAxes = shape.map((_, axis) => axis).filter((axis) => !axes.includes(axis));
+  const outSize = keptAxes.reduce((n, axis) => n * shape[axis], 1);
+  const out = new Array<number>(outSize).fill(0);
+  for (let flat = 0; flat < values.length; flat++) {
+    let target = 0;
+    for (const axis of keptAxes) target = target * shape[axis] + (Math.floor(flat / strides[axis]) % shape[axis]);
+    out[target] += values[flat];
+  }
+  return out;
+}
+
+test('wasm Sum equals an element-by-element sum for random shapes, axes and keepDims', () => {
+  const rng = new Random(11);
+  for (let trial = 0; trial < 300; trial++) {
+    const rank = 1 + (trial % 6);
+    const shape = Array.from({ length: rank }, () => 1 + Math.floor(rng.next() * 6));
+    // Contiguous blocks that leave the last axis out take the matmul path; others fall back.
+    const first = Math.floor(rng.next() * rank);
+    const last = first + Math.floor(rng.next() * (rank - first));
+    const block = Array.from({ length: last - first + 1 }, (_, i) => first + i);
+    const axes = rng.next() < 0.2 ? block.filter((_, i) => i % 2 === 0 || rng.next() < 0.5) : block;
+    const keepDims = rng.next() < 0.5;
+    const dtype = trial % 4 === 3 ? 'int32' : 'float32';
+    const count = shape.reduce((a, b) => a * b, 1);
+    const values = Array.from({ length: count }, (_, i) => ((i * 37) % 19) - 9);
+    const x = tf.tensor(values, shape, dtype);
+    const y = tf.sum(x, axes, keepDims);
+    const expectedShape = keepDims ? shape.map((d, axis) => (axes.includes(axis) ? 1 : d)) : shape.filter((_, axis) => !axes.includes(axis));
+    const context = JSON.stringify({ shape, axes, keepDims, dtype });
+    assert.deepEqual(y.shape, expectedShape, context);
+    assert.equal(y.dtype, dtype, context);
+    assert.deepEqual(Array.from(y.dataSync()), hostSum(values, shape, axes), context);
+    tf.dispose([x, y]);
+  }
 });
