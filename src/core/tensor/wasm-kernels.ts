@@ -2,9 +2,14 @@
 // meta-learners' hot paths (timed on 2 cores, [80,784,64] float32 tensors as in conv4's first block):
 // - Slice copies its whole input out of the wasm heap into a fresh JavaScript buffer before
 //   taking the part it wants (47 ms to take 5 rows); this copies only the slice, heap to heap,
-//   one contiguous run at a time (0.15 ms).
+//   one contiguous run at a time (0.15 ms). SplitV (concat's gradient) slices the same way, once
+//   per part: 2.6 s to split an im2col matrix into its 9 taps.
 // - Sum over leading axes (batch norm's statistics and gradients, every broadcast's gradient)
 //   transposes the whole input first (9.4 ms); as a matmul with a column of ones it takes 5.9 ms.
+// - BatchMatMul runs XNNPACK's fast GEMM only for one untransposed pair; several matrices
+//   (stacked tasks' fast weights) or a transposed operand (every matmul gradient) take a naive
+//   loop, 5-20× slower ([32,80,256]·[32,256,128]: 61 ms; [2,15680,576]·[2,576,64]: 831 ms).
+//   This transposes operands explicitly and runs one fast GEMM per matrix (11 ms, 40 ms).
 import { tf } from './tf.js';
 
 interface HeapBackend {
@@ -15,9 +20,9 @@ interface HeapBackend {
 
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; attrs: tf.NamedAttrMap; backend: unknown };
 
-function slice(args: KernelArgs, fallback: tf.KernelFunc) {
+function slice(args: KernelArgs, fallback: tf.KernelFunc): tf.TensorInfo {
   const x = args.inputs.x as tf.TensorInfo;
-  if (x.dtype === 'string') return fallback(args as never);
+  if (x.dtype === 'string') return fallback(args as never) as tf.TensorInfo;
   const backend = args.backend as HeapBackend;
   const [begin, size] = tf.slice_util.parseSliceParams(
     x as tf.Tensor,
@@ -46,6 +51,20 @@ function slice(args: KernelArgs, fallback: tf.KernelFunc) {
   return out;
 }
 
+function splitV(args: KernelArgs, fallback: tf.KernelFunc) {
+  const x = args.inputs.x as tf.TensorInfo;
+  const axis = tf.util.parseAxisParam(args.attrs.axis as number, x.shape)[0];
+  const sizes = tf.backend_util.prepareSplitSize(x as tf.Tensor, args.attrs.numOrSizeSplits as number | number[], axis);
+  const begin = x.shape.map(() => 0);
+  return sizes.map((part) => {
+    const size = [...x.shape];
+    size[axis] = part;
+    const piece = slice({ ...args, inputs: { x }, attrs: { begin: [...begin], size } }, fallback);
+    begin[axis] += part;
+    return piece;
+  });
+}
+
 // Reduces float32 x over a contiguous block of axes that leaves the last axis alone, seen as
 // [outer, reduced, inner]: x[outer, reduced, inner]ᵀ · ones[reduced, 1] = [outer, inner, 1].
 // x goes on the left: on the right, XNNPACK would first repack it as matmul weights (43 ms).
@@ -70,6 +89,51 @@ function sum(args: KernelArgs, fallback: tf.KernelFunc, matMul: tf.KernelFunc) {
   return out;
 }
 
+// XNNPACK repacks the right operand (k·n) on every call: with few rows on the left, or little
+// work per matrix, that costs more than the naive loop saves (timed on the MLP's inner steps).
+const GEMM_MIN_ROWS = 16;
+const GEMM_MIN_WORK = 64 * 1024;
+
+function batchMatMul(args: KernelArgs, fallback: tf.KernelFunc, transpose: tf.KernelFunc) {
+  const a = args.inputs.a as tf.TensorInfo;
+  const b = args.inputs.b as tf.TensorInfo;
+  const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
+  const backend = args.backend as HeapBackend;
+  const batchOf = (t: tf.TensorInfo) => t.shape.slice(0, -2).reduce((x, y) => x * y, 1);
+  const [batchA, batchB] = [batchOf(a), batchOf(b)];
+  const [rowsA, colsA] = a.shape.slice(-2);
+  const [rowsB, colsB] = b.shape.slice(-2);
+  const [m, k, n] = [transposeA ? colsA : rowsA, transposeA ? rowsA : colsA, transposeB ? rowsB : colsB];
+  const batch = Math.max(batchA, batchB);
+  const simple = a.dtype === 'float32' && (batchA === batchB || batchA === 1 || batchB === 1) && a.shape.length === b.shape.length;
+  const fastEnough = m >= GEMM_MIN_ROWS && m * k * n >= GEMM_MIN_WORK;
+  if (!simple || (batch === 1 && !transposeA && !transposeB) || !fastEnough) return fallback(args as never);
+
+  const plain = (t: tf.TensorInfo, batches: number, rows: number, cols: number, transposed: boolean) =>
+    transposed
+      ? (transpose({ inputs: { x: { ...t, shape: [batches, rows, cols] } }, attrs: { perm: [0, 2, 1] }, backend } as never) as tf.TensorInfo)
+      : t;
+  const left = plain(a, batchA, rowsA, colsA, transposeA);
+  const right = plain(b, batchB, rowsB, colsB, transposeB);
+  const outShape = [...tf.broadcast_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2)), m, n];
+  const out = backend.makeOutput(outShape, 'float32');
+  const copyOf = (source: tf.TensorInfo, index: number, rows: number, cols: number) => {
+    const part = backend.makeOutput([1, rows, cols], 'float32');
+    const from = backend.typedArrayFromHeap(source);
+    backend.typedArrayFromHeap(part).set(from.subarray(index * rows * cols, (index + 1) * rows * cols));
+    return part;
+  };
+  for (let i = 0; i < batch; i++) {
+    const ai = copyOf(left, batchA === 1 ? 0 : i, m, k);
+    const bi = copyOf(right, batchB === 1 ? 0 : i, k, n);
+    const product = fallback({ inputs: { a: ai, b: bi }, attrs: { transposeA: false, transposeB: false }, backend } as never) as tf.TensorInfo;
+    backend.typedArrayFromHeap(out).set(backend.typedArrayFromHeap(product), i * m * n);
+    for (const temporary of [ai, bi, product]) backend.disposeData(temporary.dataId);
+  }
+  for (const [made, input] of [[left, a], [right, b]]) if (made !== input) backend.disposeData(made.dataId);
+  return out;
+}
+
 /** Installs the replacements on the wasm backend; call after it is registered, before use. */
 export function installWasmKernels(): void {
   const kernel = (name: string) => {
@@ -77,7 +141,8 @@ export function installWasmKernels(): void {
     if (!found) throw new Error(`the wasm backend has no ${name} kernel`);
     return found;
   };
-  const [originalSlice, originalSum, matMul] = [kernel('Slice'), kernel('Sum'), kernel('BatchMatMul').kernelFunc];
+  const [originalSlice, originalSplit, originalSum, originalMatMul] = [kernel('Slice'), kernel('SplitV'), kernel('Sum'), kernel('BatchMatMul')];
+  const transpose = kernel('Transpose').kernelFunc;
   // The original's setupFunc binds its wasm entry point when the backend starts; the
   // replacement falls back to it, so it keeps that setup.
   const replace = (original: tf.KernelConfig, kernelFunc: tf.KernelFunc) => {
@@ -85,5 +150,7 @@ export function installWasmKernels(): void {
     tf.registerKernel({ ...original, kernelFunc });
   };
   replace(originalSlice, (args) => slice(args as never, originalSlice.kernelFunc));
-  replace(originalSum, (args) => sum(args as never, originalSum.kernelFunc, matMul));
+  replace(originalSplit, (args) => (args.inputs.x as tf.TensorInfo).dtype === 'string' ? originalSplit.kernelFunc(args) : splitV(args as never, originalSlice.kernelFunc));
+  replace(originalSum, (args) => sum(args as never, originalSum.kernelFunc, originalMatMul.kernelFunc));
+  replace(originalMatMul, (args) => batchMatMul(args as never, originalMatMul.kernelFunc, transpose));
 }

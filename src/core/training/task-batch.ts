@@ -1,10 +1,10 @@
 // How many tasks of a meta-batch to stack into one computation. On a GPU as many as memory
 // allows: the device idles between small kernels otherwise. On CPU backends it depends on
-// what the stacking costs, measured on wasm (2 cores, bench/train.ts): on an MLP, second-order
-// MAML gains ~1.5× and prototypical networks gain, while Reptile's longer inner loop loses
-// ~1.4×; with images every algorithm loses: a per-task convolution becomes an im2col matmul
-// 4-5× slower than wasm's native convolution, and even shared-weight prototypical networks
-// ran 1.8× slower with 2.9× the memory stacking 4 W1 tasks (big batches leave the cache).
+// what the stacking costs, measured on wasm (2 cores, bench/train.ts, W2 MLP and W1 conv4,
+// meta-batch 32): on an MLP every algorithm gains (MAML 2.7×, FOMAML 2.4×, Reptile 1.5×,
+// ProtoNets 2.5× over one task at a time) now that batched matmuls run as one XNNPACK GEMM per
+// task (tensor/wasm-kernels.ts); with images every algorithm loses: a per-task convolution
+// becomes an im2col matmul, and W1 MAML stacked 4 tasks ran 1.6× slower than one at a time.
 import type { TrainConfig } from '../config.js';
 import type { InputSpec } from '../data/types.js';
 
@@ -38,6 +38,5 @@ export function resolveTaskBatch(config: TrainConfig, spec: InputSpec, backend: 
   const perTaskWeights = config.algorithm !== 'protonet';
   const memoryCap = perTaskWeights && spec.image ? Math.max(1, Math.floor(IM2COL_BUDGET_BYTES / im2colBytesPerTask(config, spec))) : metaBatch;
   if (GPU_BACKENDS.has(backend)) return Math.min(metaBatch, memoryCap);
-  if (spec.image) return 1;
-  return config.algorithm === 'maml' || config.algorithm === 'protonet' ? metaBatch : 1;
+  return spec.image ? 1 : metaBatch;
 }

@@ -96,3 +96,74 @@ test('wasm Sum equals an element-by-element sum for random shapes, axes and keep
     tf.dispose([x, y]);
   }
 });
+
+function hostMatMul(a: tf.Tensor, b: tf.Tensor, transposeA: boolean, transposeB: boolean): number[] {
+  const [av, bv] = [a.dataSync(), b.dataSync()];
+  const [ra, ca] = a.shape.slice(-2);
+  const [rb, cb] = b.shape.slice(-2);
+  const [m, k, n] = [transposeA ? ca : ra, transposeA ? ra : ca, transposeB ? rb : cb];
+  const batches = (t: tf.Tensor) => t.shape.slice(0, -2).reduce((x, y) => x * y, 1);
+  const batch = Math.max(batches(a), batches(b));
+  const out: number[] = [];
+  for (let i = 0; i < batch; i++) {
+    const ao = batches(a) === 1 ? 0 : i * ra * ca;
+    const bo = batches(b) === 1 ? 0 : i * rb * cb;
+    for (let r = 0; r < m; r++) {
+      for (let c = 0; c < n; c++) {
+        let total = 0;
+        for (let j = 0; j < k; j++) {
+          total += av[ao + (transposeA ? j * ca + r : r * ca + j)] * bv[bo + (transposeB ? c * cb + j : j * cb + c)];
+        }
+        out.push(total);
+      }
+    }
+  }
+  return out;
+}
+
+test('wasm BatchMatMul equals a host matmul for batches, transposes and broadcast operands', () => {
+  const rng = new Random(13);
+  // Big enough for the per-matrix GEMM path (m·k·n ≥ 256K) and small ones for the original.
+  const sizes = [
+    [80, 64, 64],
+    [5, 8, 3],
+    [70, 96, 48],
+  ];
+  for (let trial = 0; trial < 24; trial++) {
+    const [m, k, n] = sizes[trial % sizes.length];
+    const transposeA = (trial & 1) === 1;
+    const transposeB = (trial & 2) === 2;
+    const batch = 1 + (trial % 3);
+    const broadcast = trial % 4;
+    const [batchA, batchB] = broadcast === 1 ? [1, batch] : broadcast === 2 ? [batch, 1] : [batch, batch];
+    const a = tf.randomUniform([batchA, transposeA ? k : m, transposeA ? m : k], -1, 1, 'float32', Math.floor(rng.next() * 1e6));
+    const b = tf.randomUniform([batchB, transposeB ? n : k, transposeB ? k : n], -1, 1, 'float32', Math.floor(rng.next() * 1e6));
+    const y = tf.matMul(a, b, transposeA, transposeB);
+    const context = JSON.stringify({ m, k, n, transposeA, transposeB, batchA, batchB });
+    assert.deepEqual(y.shape, [Math.max(batchA, batchB), m, n], context);
+    const expected = hostMatMul(a, b, transposeA, transposeB);
+    const actual = y.dataSync();
+    const worst = expected.reduce((w, e, i) => Math.max(w, Math.abs(e - actual[i])), 0);
+    assert.ok(worst < 1e-4 * k, `${context}: max abs error ${worst}`);
+    tf.dispose([a, b, y]);
+  }
+});
+
+test('wasm SplitV (concat\'s gradient) gives the same parts as slicing', () => {
+  const x = tf.tensor(Array.from({ length: 2 * 3 * 4 * 5 }, (_, i) => i), [2, 3, 4, 5]);
+  for (const [axis, sizes] of [[3, [1, 3, 1]], [1, [2, 1]], [0, [1, 1]], [2, [4]]] as [number, number[]][]) {
+    const parts = tf.split(x, sizes, axis);
+    let offset = 0;
+    for (const part of parts) {
+      const begin = [0, 0, 0, 0];
+      begin[axis] = offset;
+      const size = [...x.shape];
+      size[axis] = part.shape[axis];
+      assert.deepEqual(part.shape, size);
+      assert.deepEqual(Array.from(part.dataSync()), hostSlice(Array.from(x.dataSync()), x.shape, begin, size), `axis ${axis}`);
+      offset += part.shape[axis];
+    }
+    tf.dispose(parts);
+  }
+  x.dispose();
+});
