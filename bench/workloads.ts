@@ -17,7 +17,7 @@ export interface Workload {
   model: ModelConfig;
   inner: { steps: number; lr: number };
   algorithms: readonly Algorithm[];
-  /** Warm-up and timed meta-iterations of a full run: W1 costs ~25 s per iteration on wasm. */
+  /** Warm-up and timed meta-iterations of a full run: W1 costs ~10 s per iteration on wasm. */
   warmup: number;
   iters: number;
 }
