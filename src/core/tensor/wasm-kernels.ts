@@ -116,6 +116,18 @@ function batchMatMul(args: KernelArgs, fallback: tf.KernelFunc, transpose: tf.Ke
   const left = plain(a, batchA, rowsA, colsA, transposeA);
   const right = plain(b, batchB, rowsB, colsB, transposeB);
   const outShape = [...tf.broadcast_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2)), m, n];
+  const release = () => {
+    for (const [made, input] of [[left, a], [right, b]]) if (made !== input) backend.disposeData(made.dataId);
+  };
+  const plainProduct = (x: tf.TensorInfo, y: tf.TensorInfo) =>
+    fallback({ inputs: { a: x, b: y }, attrs: { transposeA: false, transposeB: false }, backend } as never) as tf.TensorInfo;
+  if (batchB === 1) {
+    // One weight matrix for every batch: a single GEMM over all of the left rows.
+    const product = plainProduct({ ...left, shape: [1, batchA * m, k] }, { ...right, shape: [1, k, n] });
+    release();
+    product.shape = outShape;
+    return product;
+  }
   const out = backend.makeOutput(outShape, 'float32');
   const copyOf = (source: tf.TensorInfo, index: number, rows: number, cols: number) => {
     const part = backend.makeOutput([1, rows, cols], 'float32');
@@ -125,12 +137,12 @@ function batchMatMul(args: KernelArgs, fallback: tf.KernelFunc, transpose: tf.Ke
   };
   for (let i = 0; i < batch; i++) {
     const ai = copyOf(left, batchA === 1 ? 0 : i, m, k);
-    const bi = copyOf(right, batchB === 1 ? 0 : i, k, n);
-    const product = fallback({ inputs: { a: ai, b: bi }, attrs: { transposeA: false, transposeB: false }, backend } as never) as tf.TensorInfo;
+    const bi = copyOf(right, i, k, n);
+    const product = plainProduct(ai, bi);
     backend.typedArrayFromHeap(out).set(backend.typedArrayFromHeap(product), i * m * n);
     for (const temporary of [ai, bi, product]) backend.disposeData(temporary.dataId);
   }
-  for (const [made, input] of [[left, a], [right, b]]) if (made !== input) backend.disposeData(made.dataId);
+  release();
   return out;
 }
 
