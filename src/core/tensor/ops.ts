@@ -7,12 +7,12 @@
 import { tf, type Scalar, type Tensor, type Tensor2D, type Tensor4D } from './tf.js';
 import { differentiable } from './differentiable.js';
 
-// The row max only shifts logits for numerical safety; computing it inside a customGrad keeps
+// The row max only shifts logits for numerical safety; computing it inside a custom gradient keeps
 // Max/Equal (which have no second-order gradient) off the tape.
-const rowMaxNoGrad = tf.customGrad(((x: Tensor) => ({
+const rowMaxNoGrad = differentiable((_save, x: Tensor) => ({
   value: tf.max(x, 1, true),
-  gradFunc: () => tf.zerosLike(x),
-})) as never) as unknown as (x: Tensor) => Tensor;
+  gradients: () => [() => tf.zerosLike(x)],
+}));
 
 /** log softmax over the last axis of [n, k] logits, written out so every path stays on the tape. */
 export function logSoftmax(logits: Tensor2D): Tensor2D {
