@@ -124,12 +124,14 @@ function hostMatMul(a: tf.Tensor, b: tf.Tensor, transposeA: boolean, transposeB:
 test('wasm BatchMatMul equals a host matmul for batches, transposes and broadcast operands', () => {
   const rng = new Random(13);
   // Big enough for the per-matrix GEMM path (m·k·n ≥ 256K) and small ones for the original.
+  // k = 1 makes the explicit transpose a no-op that tfjs answers with the input itself.
   const sizes = [
     [80, 64, 64],
     [5, 8, 3],
     [70, 96, 48],
+    [1024, 1, 64],
   ];
-  for (let trial = 0; trial < 24; trial++) {
+  for (let trial = 0; trial < 32; trial++) {
     const [m, k, n] = sizes[trial % sizes.length];
     const transposeA = (trial & 1) === 1;
     const transposeB = (trial & 2) === 2;
