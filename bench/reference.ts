@@ -1,13 +1,16 @@
 // The PyTorch reference (../shared/reference/maml_bench.py, Debian's python3-torch) run as
 // a child process with the settings its own `bench` uses: 2 threads, OMP_WAIT_POLICY=PASSIVE
-// (libgomp's spin-waiting stalls 2-thread runs on a 2-vCPU machine).
+// (libgomp's spin-waiting stalls 2-thread runs on a 2-vCPU machine). On a GPU machine
+// (bench/gpu/run.sh) FEWSHOT_REFERENCE_PYTHON names that machine's PyTorch and
+// FEWSHOT_REFERENCE_DEVICE=cuda puts the reference's throughput cells on its GPU.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { runJsonChild } from './child.js';
 import { join } from 'node:path';
 import { SHARED_REFERENCE } from '../scripts/lib/shared.js';
 
-export const PYTHON = '/usr/bin/python3';
+export const PYTHON = process.env.FEWSHOT_REFERENCE_PYTHON ?? '/usr/bin/python3';
+export const DEVICE = process.env.FEWSHOT_REFERENCE_DEVICE ?? 'cpu';
 export const REFERENCE = join(SHARED_REFERENCE, 'maml_bench.py');
 export const THREADS = 2;
 export const INSTALL_HINT = 'apt-get install -y python3-torch python3-pil';
@@ -44,6 +47,7 @@ export function referenceThroughput(cell: { workload: string; algo: string; warm
     '--warmup', String(cell.warmup),
     '--iters', String(cell.iters),
     '--meta-batch', String(cell.metaBatch),
+    '--device', DEVICE,
   ]);
 }
 

@@ -39,6 +39,9 @@ export interface ThroughputOptions {
   reference: boolean;
   /** Tasks stacked per computation in our cells: a count, or 'auto' (trainRun's choice). */
   taskBatch: string;
+  /** Only these workloads / algorithms (all when absent): one cell per run on a GPU lease. */
+  workload?: string;
+  algo?: string;
 }
 
 /** Ten times a slow W1 cell: only a pathological configuration gets near it. */
@@ -46,8 +49,8 @@ const CELL_TIMEOUT_S = 1200;
 
 export async function runThroughput(opts: ThroughputOptions): Promise<ThroughputRow[]> {
   const rows: ThroughputRow[] = [];
-  for (const workload of Object.values(WORKLOADS)) {
-    for (const algo of workload.algorithms) {
+  for (const workload of Object.values(WORKLOADS).filter((w) => !opts.workload || w.name === opts.workload)) {
+    for (const algo of workload.algorithms.filter((a) => !opts.algo || a === opts.algo)) {
       const cell = {
         workload: workload.name,
         algo,

@@ -1,5 +1,6 @@
 // npm run bench:train [-- --json] [-- --backend wasm|cpu|webgpu|tensorflow] [-- --only throughput|accuracy]
 //                     [-- --quick] [-- --baselines] [-- --test-episodes N] [-- --task-batch N|auto]
+//                     [-- --workload conv4|mlp] [-- --algo maml|fomaml|reptile|protonet]   (throughput cells)
 // Meta-training against the PyTorch reference on the same machine in the same run: (a) seconds
 // per meta-iteration on the reference's workloads, (b) Omniglot accuracy after equal training
 // budgets. Progress goes to stderr; stdout gets the tables and, with --json, ends with one JSON
@@ -7,7 +8,7 @@
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { accuracyTable, NOT_MATCHED, omniglotMissing, runAccuracy, type AccuracyRow } from './accuracy.js';
-import { INSTALL_HINT, referenceUnavailable, THREADS } from './reference.js';
+import { DEVICE, INSTALL_HINT, referenceUnavailable, THREADS } from './reference.js';
 import { ourDevices } from './table.js';
 import { runThroughput, throughputTable, type ThroughputRow } from './throughput.js';
 
@@ -20,6 +21,8 @@ const { values } = parseArgs({
     baselines: { type: 'boolean', default: false },
     'test-episodes': { type: 'string' },
     'task-batch': { type: 'string', default: 'auto' },
+    workload: { type: 'string' },
+    algo: { type: 'string' },
   },
 });
 if (values.only !== undefined && values.only !== 'throughput' && values.only !== 'accuracy') {
@@ -40,10 +43,11 @@ let accuracy: AccuracyRow[] | null = null;
 let accuracySkipped: string | null = null;
 
 if (parts.throughput) {
-  throughput = await runThroughput({ ...options, reference });
+  throughput = await runThroughput({ ...options, reference, workload: values.workload, algo: values.algo });
+  if (throughput.length === 0) throw new Error(`no throughput cell is ${values.workload ?? '*'}/${values.algo ?? '*'}`);
   out.push(
     `Throughput (seconds per meta-iteration, median; ours: ${ourDevices(throughput.map((r) => r.ours.value))}; ` +
-      `PyTorch: ${THREADS} threads, OMP_WAIT_POLICY=PASSIVE)\n`,
+      `PyTorch: ${DEVICE === 'cpu' ? `${THREADS} threads, OMP_WAIT_POLICY=PASSIVE` : DEVICE})\n`,
     throughputTable(throughput),
   );
 }
@@ -82,6 +86,7 @@ if (values.json) {
     backend: options.backend,
     machine: { ...machine, loadavgAtEnd },
     reference: noReference ?? 'available',
+    referenceDevice: DEVICE,
     throughput,
     accuracy,
     accuracySkipped,
