@@ -1,7 +1,7 @@
 // API keys on every request, before its body is read: `Authorization: Bearer <key>`,
 // `x-api-key: <key>`, or the `fewshot_key` cookie that POST /v1/session sets for browsers.
 // Each route declares its scope (config.scope); one that declares none needs `admin`.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import { ANONYMOUS, covers, scopeOf, type Principal, type RouteScope } from '../access.js';
 import { ServiceError } from '../errors.js';
 import { principalOf, type KeyRegistry } from '../registry/keys.js';
@@ -62,11 +62,14 @@ export async function authenticate(keys: KeyRegistry, presented: string) {
 }
 
 export function installAuth(app: FastifyInstance, keys: KeyRegistry, enabled: boolean): void {
-  const routes: DeclaredRoute[] = [];
+  // Read when asked: an onRoute hook of an inner context (the docs plugin's) may still set a route's scope after this one ran.
+  const routes: RouteOptions[] = [];
   app.decorateRequest('principal', null);
-  app.decorate('routeScopes', () => [...routes]);
+  app.decorate('routeScopes', () =>
+    routes.flatMap((route) => [route.method].flat().map((method) => ({ method, url: route.url, scope: scopeOf(route.config) }))),
+  );
   app.addHook('onRoute', (route) => {
-    for (const method of [route.method].flat()) routes.push({ method, url: route.url, scope: scopeOf(route.config) });
+    routes.push(route);
   });
 
   app.addHook('onRequest', async (request) => {
