@@ -43,9 +43,9 @@ export class RecordStore<T extends Stored> {
     return json === null ? null : (JSON.parse(json) as T);
   }
 
-  /** Newest first: every tenant's, or one tenant's. */
+  /** Newest first: every tenant's, or one tenant's; all of them with `limit` Infinity. */
   async list(tenant?: string, limit = 1000): Promise<T[]> {
-    const ids = await this.redis.zrevrange(this.index(tenant), 0, limit - 1);
+    const ids = await this.redis.zrevrange(this.index(tenant), 0, Number.isFinite(limit) ? limit - 1 : -1);
     if (ids.length === 0) return [];
     const values = await this.redis.mget(ids.map((id) => this.key(id)));
     return values.flatMap((json) => (json === null ? [] : [JSON.parse(json) as T]));
