@@ -118,3 +118,25 @@ export async function uploadClusters(api: Api, opts: Parameters<typeof clusters>
   const res = await api.post('/v1/datasets').send({ name: 'clusters', examples: clusters(opts) }).expect(201);
   return res.body.id as string;
 }
+
+/** A small MAML job that checkpoints every 20 iterations: long enough to kill a worker in the middle of it. */
+export const resumableJob = (datasetId: string, iterations: number) => ({
+  datasetId,
+  algorithm: 'maml',
+  model: { hidden: [32] },
+  episode: { ways: 3, shots: 2, queries: 3 },
+  outer: { iterations, metaBatchSize: 4 },
+  validation: { every: 50, episodes: 5 },
+  checkpointEvery: 20,
+  evaluation: { episodes: 10, baselines: false },
+});
+
+/** A job's log lines (job.log), as BullMQ keeps them in Redis. */
+export async function jobLogs(config: ServiceConfig, id: string): Promise<string[]> {
+  const redis = createRedis(REDIS_URL, 'client', 'fewshot-test-logs');
+  try {
+    return await redis.lrange(`${config.prefix}:train:${id}:logs`, 0, -1);
+  } finally {
+    await redis.quit();
+  }
+}

@@ -16,7 +16,7 @@ import supertest from 'supertest';
 import { freePort } from '../../src/service/local-redis.js';
 import { generateKey } from '../../src/service/registry/keys.js';
 import { startS3, type TestS3 } from './s3-server.js';
-import { clusters, testEnv, waitFor, type TestEnv } from './helpers.js';
+import { clusters, jobLogs as logsOf, resumableJob, testEnv, waitFor, type TestEnv } from './helpers.js';
 
 const BIN = fileURLToPath(new URL('../../bin/fewshot.js', import.meta.url));
 
@@ -83,16 +83,7 @@ test('two APIs and two workers share one Redis and one bucket; a killed workerâ€
   mark(`dataset ${dataset.id} uploaded through API 1 (${dataset.bytes} bytes, stored in the bucket)`);
   const { body: accepted } = await api1.api
     .post('/v1/jobs')
-    .send({
-      datasetId: dataset.id,
-      algorithm: 'maml',
-      model: { hidden: [32] },
-      episode: { ways: 3, shots: 2, queries: 3 },
-      outer: { iterations: 200, metaBatchSize: 4 },
-      validation: { every: 50, episodes: 5 },
-      checkpointEvery: 20,
-      evaluation: { episodes: 10, baselines: false },
-    })
+    .send(resumableJob(dataset.id, 200))
     .expect(202);
   const getJob = () => api2.api.get(`/v1/jobs/${accepted.id}`).then((r) => r.body);
 
@@ -154,13 +145,4 @@ test('two APIs and two workers share one Redis and one bucket; a killed workerâ€
   }
 });
 
-/** A job's log lines, read from Redis as BullMQ keeps them. */
-async function jobLogs(id: string): Promise<string[]> {
-  const { createRedis } = await import('../../src/service/redis.js');
-  const redis = createRedis(env.env.REDIS_URL, 'client', 'fewshot-test-logs');
-  try {
-    return await redis.lrange(`${env.config.prefix}:train:${id}:logs`, 0, -1);
-  } finally {
-    await redis.quit();
-  }
-}
+const jobLogs = (id: string) => logsOf(env.config, id);

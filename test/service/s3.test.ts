@@ -15,7 +15,7 @@ import { filesBelow } from '../../src/service/storage/local.js';
 import { RunStorage } from '../../src/service/storage/runs.js';
 import { S3Storage } from '../../src/service/storage/s3.js';
 import { startS3, type TestS3 } from './s3-server.js';
-import { clusters, REDIS_URL, startApp, testEnv, waitFor, type TestApp, type TestEnv } from './helpers.js';
+import { clusters, jobLogs, REDIS_URL, startApp, testEnv, waitFor, type TestApp, type TestEnv } from './helpers.js';
 
 let s3: TestS3;
 before(async () => {
@@ -144,10 +144,7 @@ describe('the service on S3', () => {
   });
 
   const getJob = (id: string) => app.api.get(`/v1/jobs/${id}`).then((r) => r.body);
-  const jobLogs = async (id: string) => {
-    const queue = (app.deps.jobs as unknown as { queue: { getJobLogs(id: string): Promise<{ logs: string[] }> } }).queue;
-    return (await queue.getJobLogs(id)).logs;
-  };
+  const logs = (id: string) => jobLogs(env.config, id);
   const job = (datasetId: string, iterations: number) => ({
     datasetId,
     algorithm: 'protonet',
@@ -217,7 +214,7 @@ describe('the service on S3', () => {
     await s3.stop();
     let recordedDuringOutage: number[];
     try {
-      const failure = await waitFor(() => jobLogs(body.id), (logs) => logs.some((l) => /^storing checkpoint \d+ failed \(attempt 2 of 12\)/.test(l)), 60_000, 'retries');
+      const failure = await waitFor(() => logs(body.id), (lines) => lines.some((l) => /^storing checkpoint \d+ failed \(attempt 2 of 12\)/.test(l)), 60_000, 'retries');
       recordedDuringOutage = (await getJob(body.id)).checkpoints;
       const stuckAt = Number(/^storing checkpoint (\d+) failed/.exec(failure.find((l) => l.startsWith('storing checkpoint'))!)![1]);
       assert.ok(!recordedDuringOutage.includes(stuckAt), `checkpoint ${stuckAt} recorded before it was stored: ${recordedDuringOutage}`);
@@ -231,8 +228,8 @@ describe('the service on S3', () => {
     for (const { iteration } of model.checkpoints) {
       await fresh.checkpoint(`runs/${body.id}/ckpt-${String(iteration).padStart(7, '0')}`); // stored whole, checksums agree
     }
-    const logs = await jobLogs(body.id);
-    assert.ok(logs.some((l) => / failed \(attempt 1 of 12\), retrying: object storage .* could not (store|list) runs\//.test(l)), logs.join('\n'));
+    const lines = await logs(body.id);
+    assert.ok(lines.some((l) => / failed \(attempt 1 of 12\), retrying: object storage .* could not (store|list) runs\//.test(l)), lines.join('\n'));
   });
 });
 
