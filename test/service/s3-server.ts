@@ -27,8 +27,10 @@ export async function startS3(bucket = 'fewshot-test'): Promise<TestS3> {
   const port = await freePort();
   let server: S3rver | null = null;
   const start = async () => {
-    server = new S3rver({ address: '127.0.0.1', port, silent: true, directory, configureBuckets: [{ name: bucket }] });
-    await server.run();
+    if (server) return;
+    const starting = new S3rver({ address: '127.0.0.1', port, silent: true, directory, configureBuckets: [{ name: bucket }] });
+    await starting.run();
+    server = starting;
   };
   const stop = async () => {
     await server?.close();

@@ -137,7 +137,7 @@ describe('the service on S3', () => {
     worker = startTrainWorker(env.config, REDIS_URL, createLogger(env.config.logLevel, 'test-worker'));
   });
   after(async () => {
-    await s3.start().catch(() => {}); // if a test left it stopped
+    await s3.start(); // if a test left it stopped
     await worker.close();
     await app.close();
     await env.cleanup();

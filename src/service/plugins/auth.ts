@@ -90,6 +90,14 @@ export function installAuth(app: FastifyInstance, keys: KeyRegistry, enabled: bo
   });
 }
 
+/**
+ * An onRoute hook giving every route of the context it is added to `scope`: for routes a
+ * third-party plugin registers (Swagger UI, static files), which cannot declare one.
+ */
+export const declareScope = (scope: RouteScope) => (route: RouteOptions) => {
+  route.config = { ...route.config, scope };
+};
+
 /** The principal of a route that is not public (the auth hook has set it). */
 export const principal = (request: FastifyRequest): Principal => {
   if (!request.principal) throw new Error(`${request.method} ${request.url} has no principal: is its route public?`);

@@ -7,7 +7,7 @@ import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-pro
 import { z } from 'zod';
 import { budgetOf, scopeOf } from '../access.js';
 import { ErrorResponse } from '../schemas/common.js';
-import { SESSION_COOKIE } from './auth.js';
+import { declareScope, SESSION_COOKIE } from './auth.js';
 
 const { version } = createRequire(import.meta.url)('../../../package.json') as { version: string };
 
@@ -81,9 +81,7 @@ export async function installDocs(app: FastifyInstance): Promise<void> {
   });
   // Swagger UI's own routes cannot declare a scope: everything registered in this context is public.
   await app.register(async (docs) => {
-    docs.addHook('onRoute', (route) => {
-      route.config = { ...route.config, scope: 'public' };
-    });
+    docs.addHook('onRoute', declareScope('public'));
     await docs.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
   });
   app.get('/openapi.json', { config: { scope: 'public' }, schema: { hide: true } }, async () => app.swagger());
