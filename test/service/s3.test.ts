@@ -130,6 +130,7 @@ describe('the service on S3', () => {
   let env: TestEnv;
   let app: TestApp;
   let worker: TrainWorker;
+  let modelId: string;
 
   before(async () => {
     env = await testEnv({ ...s3.env('service'), FEWSHOT_CHECKPOINT_UPLOAD_ATTEMPTS: '12' });
@@ -168,6 +169,7 @@ describe('the service on S3', () => {
     const { body } = await app.api.post('/v1/jobs').send(job(dataset.body.id, 10)).expect(202);
     const done = await waitFor(() => getJob(body.id), (j) => finished(j.status), 100_000, 'the job');
     assert.equal(done.status, 'completed', JSON.stringify(done));
+    modelId = done.modelId;
     const model = (await app.api.get(`/v1/models/${done.modelId}`).expect(200)).body;
     const objects = await app.deps.storage.list(`runs/${body.id}`);
     assert.ok(objects.some((o) => o.key.endsWith('/manifest.json')) && objects.some((o) => o.key.endsWith('latest.json')));
@@ -200,6 +202,18 @@ describe('the service on S3', () => {
       assert.equal(ready.body.status, 'not_ready');
       assert.equal(ready.body.storage.ok, false);
       assert.match(ready.body.storage.error, /could not be reached: .*ECONNREFUSED/);
+      // A replica that has not cached the model's checkpoint cannot serve it either: 503, not 500.
+      const replica = await testEnv({ ...env.env, FEWSHOT_DATA_DIR: await cacheDir() });
+      const other = await startApp(replica.config);
+      try {
+        const support = clusters({ classes: 2, perClass: 1, dim: 4, noise: 0.1, seed: 7 });
+        const predict = await other.api.post(`/v1/models/${modelId}/predict`).send({ support, queries: [{ vector: support[0].vector }] });
+        assert.equal(predict.status, 503, predict.text);
+        assert.equal(predict.body.error.code, 'storage_unavailable');
+      } finally {
+        await other.close();
+        await rm(replica.config.dataDir, { recursive: true, force: true });
+      }
     } finally {
       await s3.start();
     }
