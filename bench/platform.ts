@@ -89,9 +89,9 @@ async function authOverhead() {
       { name: 'POST /v1/models/:id/predict', path: `/v1/models/${job.modelId}/predict`, method: 'POST' as const, body: predictBody },
       { name: 'GET /v1/models/:id', path: `/v1/models/${job.modelId}`, method: 'GET' as const, body: undefined },
     ];
-    const results: Record<string, Record<'on' | 'off', { p50: number[]; p99: number[]; rps: number[] }>> = {};
+    const results: Record<string, Record<'on' | 'off', { p50: number[]; p99: number[]; mean: number[]; rps: number[] }>> = {};
     for (const route of routes) {
-      results[route.name] = { on: { p50: [], p99: [], rps: [] }, off: { p50: [], p99: [], rps: [] } };
+      results[route.name] = { on: { p50: [], p99: [], mean: [], rps: [] }, off: { p50: [], p99: [], mean: [], rps: [] } };
       for (const service of [on, off]) await service.client.request(route.method, route.path, route.body ? { body: route.body, contentType: 'application/json' } : {}); // warm
       for (let r = 0; r < rounds; r++) {
         for (const [mode, service] of [['on', on], ['off', off]] as const) {
@@ -106,8 +106,9 @@ async function authOverhead() {
           if (result.non2xx || result.errors) throw new Error(`${route.name} with auth ${mode}: ${result.non2xx} non-2xx, ${result.errors} errors`);
           results[route.name][mode].p50.push(result.latency.p50);
           results[route.name][mode].p99.push(result.latency.p99);
+          results[route.name][mode].mean.push(result.latency.mean);
           results[route.name][mode].rps.push(result.requests.average);
-          log(`  ${route.name} auth ${mode} round ${r + 1}: p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, ${result.requests.average} req/s`);
+          log(`  ${route.name} auth ${mode} round ${r + 1}: p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, mean ${round(result.latency.mean)} ms, ${result.requests.average} req/s`);
         }
       }
     }
@@ -115,10 +116,13 @@ async function authOverhead() {
       Object.entries(results).map(([name, byMode]) => [
         name,
         Object.fromEntries(
-          (['on', 'off'] as const).map((mode) => [mode, { p50: median(byMode[mode].p50), p99: median(byMode[mode].p99), rps: round(median(byMode[mode].rps), 1) }]),
+          (['on', 'off'] as const).map((mode) => [
+            mode,
+            { p50: median(byMode[mode].p50), p99: median(byMode[mode].p99), mean: round(median(byMode[mode].mean)), rps: round(median(byMode[mode].rps), 1) },
+          ]),
         ),
       ]),
-    ) as Record<string, Record<'on' | 'off', { p50: number; p99: number; rps: number }>>;
+    ) as Record<string, Record<'on' | 'off', { p50: number; p99: number; mean: number; rps: number }>>;
   } finally {
     await off?.stop();
     await on.stop();
@@ -203,10 +207,13 @@ async function main() {
     const auth = await authOverhead();
     report.auth = auth;
     console.log(`\nAuth + rate limiting vs FEWSHOT_AUTH=off, same model, 1 connection, median of ${rounds} rounds × ${duration} s (ms)`);
-    console.log('route                            auth on p50/p99   auth off p50/p99   added p50/p99');
+    console.log('route                            auth on p50/p99/mean   auth off p50/p99/mean   added p50/p99/mean');
     for (const [route, m] of Object.entries(auth)) {
-      console.log(`${route.padEnd(32)} ${`${m.on.p50} / ${m.on.p99}`.padEnd(17)} ${`${m.off.p50} / ${m.off.p99}`.padEnd(18)} ${round(m.on.p50 - m.off.p50)} / ${round(m.on.p99 - m.off.p99)}`);
+      const cell = (x: { p50: number; p99: number; mean: number }) => `${x.p50} / ${x.p99} / ${x.mean}`;
+      const added = { p50: m.on.p50 - m.off.p50, p99: m.on.p99 - m.off.p99, mean: round(m.on.mean - m.off.mean) };
+      console.log(`${route.padEnd(32)} ${cell(m.on).padEnd(22)} ${cell(m.off).padEnd(23)} ${cell(added)}`);
     }
+    console.log('(autocannon latencies: p50/p99 in whole ms; the mean is finer)');
   }
   if (!args.only || args.only === 'checkpoints') {
     log(`checkpoints: conv4 MAML, ${repeats} saves and loads each`);
