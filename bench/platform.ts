@@ -1,13 +1,14 @@
-// npm run bench:platform [-- --only auth|checkpoints] [-- --duration 10] [-- --rounds 3] [-- --repeats 10] [-- --json]
+// npm run bench:platform [-- --only auth|checkpoints] [-- --duration 20] [-- --repeats 10] [-- --json]
 //
 // What running Fewshot as a shared, multi-machine service costs:
 //   auth        the latency auth + rate limiting add to a request. One model is trained on a
 //               service with auth and rate limiting on (a seeded admin key, budgets no load
 //               reaches); a second service on the same Redis prefix and data serves the same
-//               model with FEWSHOT_AUTH=off and no budgets. Both are loaded in turn (rounds
-//               alternate, one connection, a fixed duration each) on POST /v1/models/:id/predict
-//               (an MLP, 5-way 1-shot, 15 queries) and on GET /v1/models/:id (no tensor work: the
-//               overhead alone); p50/p99 from autocannon, the difference is the cost.
+//               model with FEWSHOT_AUTH=off and no budgets. One client sends sequential requests
+//               (keep-alive), alternating between the two in blocks of 25 for --duration seconds
+//               each, timed with performance.now(): POST /v1/models/:id/predict (an MLP, 5-way
+//               1-shot, 15 queries) and GET /v1/models/:id (no tensor work: the overhead alone).
+//               The p50/p99/mean differences are the cost.
 //   checkpoints save and load times of a conv4 checkpoint (MAML with its Adam state, as a job
 //               writes it) on local disk, and on an S3-compatible server on loopback (s3rver:
 //               disk-backed, in this process), as the worker and the API do it: save = write +
@@ -19,7 +20,6 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import autocannon from 'autocannon';
 import { readCheckpoint, writeCheckpoint } from '../src/core/checkpoint/checkpoint.js';
 import { initBackend, trainRun, defaultTrainConfig, tinyImages } from '../src/core/index.js';
 import { RunStorage } from '../src/service/storage/runs.js';
@@ -31,14 +31,12 @@ import { startS3 } from '../test/service/s3-server.js';
 const { values: args } = parseArgs({
   options: {
     only: { type: 'string' },
-    duration: { type: 'string', default: '10' },
-    rounds: { type: 'string', default: '3' },
+    duration: { type: 'string', default: '20' },
     repeats: { type: 'string', default: '10' },
     json: { type: 'boolean', default: false },
   },
 });
 const duration = Number(args.duration);
-const rounds = Number(args.rounds);
 const repeats = Number(args.repeats);
 const log = (text: string) => process.stderr.write(`${text}\n`);
 const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;
@@ -47,7 +45,24 @@ const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Ma
 
 // ---------------------------------------------------------------------------------------------
 
-async function authOverhead() {
+interface Latency {
+  requests: number;
+  p50: number;
+  p99: number;
+  mean: number;
+}
+
+const latency = (xs: number[]): Latency => ({
+  requests: xs.length,
+  p50: round(percentile(xs, 50), 3),
+  p99: round(percentile(xs, 99), 3),
+  mean: round(xs.reduce((a, b) => a + b, 0) / xs.length, 3),
+});
+
+/** Requests per mode before switching to the other. */
+const BLOCK = 25;
+
+async function authOverhead(): Promise<Record<string, Record<'on' | 'off', Latency>>> {
   const on = await startService({
     prefix: 'fewshot-bench-auth',
     logLevel: 'warn',
@@ -86,43 +101,32 @@ async function authOverhead() {
       queries: unseen.filter((_, i) => i % 4 !== 0).map(({ vector }) => ({ vector })),
     });
     const routes = [
-      { name: 'POST /v1/models/:id/predict', path: `/v1/models/${job.modelId}/predict`, method: 'POST' as const, body: predictBody },
-      { name: 'GET /v1/models/:id', path: `/v1/models/${job.modelId}`, method: 'GET' as const, body: undefined },
+      { name: 'POST /v1/models/:id/predict', path: `/v1/models/${job.modelId}/predict`, method: 'POST', body: predictBody },
+      { name: 'GET /v1/models/:id', path: `/v1/models/${job.modelId}`, method: 'GET', body: undefined },
     ];
-    const results: Record<string, Record<'on' | 'off', { p50: number[]; p99: number[]; mean: number[]; rps: number[] }>> = {};
+    const services = { on, off };
+    const results: Record<string, Record<'on' | 'off', Latency>> = {};
     for (const route of routes) {
-      results[route.name] = { on: { p50: [], p99: [], mean: [], rps: [] }, off: { p50: [], p99: [], mean: [], rps: [] } };
-      for (const service of [on, off]) await service.client.request(route.method, route.path, route.body ? { body: route.body, contentType: 'application/json' } : {}); // warm
-      for (let r = 0; r < rounds; r++) {
-        for (const [mode, service] of [['on', on], ['off', off]] as const) {
-          const result = await autocannon({
-            url: service.client.url(route.path),
-            method: route.method,
-            headers: { ...(route.body ? { 'content-type': 'application/json' } : {}), ...service.client.authHeaders() },
-            body: route.body,
-            connections: 1,
-            duration,
-          });
-          if (result.non2xx || result.errors) throw new Error(`${route.name} with auth ${mode}: ${result.non2xx} non-2xx, ${result.errors} errors`);
-          results[route.name][mode].p50.push(result.latency.p50);
-          results[route.name][mode].p99.push(result.latency.p99);
-          results[route.name][mode].mean.push(result.latency.mean);
-          results[route.name][mode].rps.push(result.requests.average);
-          log(`  ${route.name} auth ${mode} round ${r + 1}: p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, mean ${round(result.latency.mean)} ms, ${result.requests.average} req/s`);
-        }
+      const samples: Record<'on' | 'off', number[]> = { on: [], off: [] };
+      const once = async (mode: 'on' | 'off') => {
+        const { client } = services[mode];
+        const headers = { ...(route.body ? { 'content-type': 'application/json' } : {}), ...client.authHeaders() };
+        const t = performance.now();
+        const res = await fetch(client.url(route.path), { method: route.method, headers, body: route.body });
+        await res.arrayBuffer();
+        if (!res.ok) throw new Error(`${route.name} with auth ${mode}: ${res.status}`);
+        return performance.now() - t;
+      };
+      for (const mode of ['on', 'off'] as const) for (let i = 0; i < 20; i++) await once(mode); // warm: connections, caches, JIT
+      // Small alternating blocks: both modes see the same background load on a shared machine.
+      const deadline = performance.now() + 2 * duration * 1000;
+      while (performance.now() < deadline) {
+        for (const mode of ['on', 'off'] as const) for (let i = 0; i < BLOCK; i++) samples[mode].push(await once(mode));
       }
+      results[route.name] = { on: latency(samples.on), off: latency(samples.off) };
+      log(`  ${route.name}: auth on ${JSON.stringify(results[route.name].on)}, off ${JSON.stringify(results[route.name].off)}`);
     }
-    return Object.fromEntries(
-      Object.entries(results).map(([name, byMode]) => [
-        name,
-        Object.fromEntries(
-          (['on', 'off'] as const).map((mode) => [
-            mode,
-            { p50: median(byMode[mode].p50), p99: median(byMode[mode].p99), mean: round(median(byMode[mode].mean)), rps: round(median(byMode[mode].rps), 1) },
-          ]),
-        ),
-      ]),
-    ) as Record<string, Record<'on' | 'off', { p50: number; p99: number; mean: number; rps: number }>>;
+    return results;
   } finally {
     await off?.stop();
     await on.stop();
@@ -203,17 +207,16 @@ async function main() {
   log(`bench:platform on ${machine.cpu}, ${machine.cores} cores, load average ${machine.loadavgAtStart.join(' ')}`);
   const report: Record<string, unknown> = { bench: 'platform', machine };
   if (!args.only || args.only === 'auth') {
-    log(`auth + rate limiting: ${rounds} rounds × ${duration} s per route and mode, 1 connection`);
+    log(`auth + rate limiting: ${duration} s per route and mode, alternating blocks of ${BLOCK} sequential requests`);
     const auth = await authOverhead();
     report.auth = auth;
-    console.log(`\nAuth + rate limiting vs FEWSHOT_AUTH=off, same model, 1 connection, median of ${rounds} rounds × ${duration} s (ms)`);
-    console.log('route                            auth on p50/p99/mean   auth off p50/p99/mean   added p50/p99/mean');
+    console.log(`\nAuth + rate limiting vs FEWSHOT_AUTH=off, same model, sequential requests alternating in blocks of ${BLOCK} (ms)`);
+    console.log('route                            auth on p50/p99/mean     auth off p50/p99/mean    added p50/p99/mean');
     for (const [route, m] of Object.entries(auth)) {
       const cell = (x: { p50: number; p99: number; mean: number }) => `${x.p50} / ${x.p99} / ${x.mean}`;
-      const added = { p50: m.on.p50 - m.off.p50, p99: m.on.p99 - m.off.p99, mean: round(m.on.mean - m.off.mean) };
-      console.log(`${route.padEnd(32)} ${cell(m.on).padEnd(22)} ${cell(m.off).padEnd(23)} ${cell(added)}`);
+      const added = { p50: round(m.on.p50 - m.off.p50, 3), p99: round(m.on.p99 - m.off.p99, 3), mean: round(m.on.mean - m.off.mean, 3) };
+      console.log(`${route.padEnd(32)} ${cell(m.on).padEnd(24)} ${cell(m.off).padEnd(24)} ${cell(added)}   (${m.on.requests} + ${m.off.requests} requests)`);
     }
-    console.log('(autocannon latencies: p50/p99 in whole ms; the mean is finer)');
   }
   if (!args.only || args.only === 'checkpoints') {
     log(`checkpoints: conv4 MAML, ${repeats} saves and loads each`);
