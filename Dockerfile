@@ -2,17 +2,24 @@
 # Two targets:
 #   docker build --target cpu -t fewshot:cpu .   TensorFlow.js on the CPU (libtensorflow via tfjs-node, else wasm)
 #   docker build --target gpu -t fewshot:gpu .   CUDA 11.8 + cuDNN 8 for tfjs-node-gpu, and Vulkan for the webgpu backend
-# Both run `fewshot` (ENTRYPOINT); the command picks the role: serve | serve --with-worker | worker.
+# Both run `fewshot` (ENTRYPOINT) as the unprivileged user `node`; the command picks the role:
+# serve | serve --with-worker | worker. Workers serve GET /healthz on FEWSHOT_WORKER_HEALTH_PORT
+# (8081 here), the API on PORT: the one HEALTHCHECK (bin/healthcheck.js) asks whichever is set.
 
 ARG NODE_IMAGE=node:20-bookworm-slim
 
 FROM ${NODE_IMAGE} AS node
 
 # ---- dependencies: production only; the optional native/GPU backends per target ----
+# --omit=optional also drops sharp's prebuilt binaries (optional dependencies of sharp): the
+# ones for this platform are put back by name, and a JPEG round trip proves the decoder works.
 FROM node AS deps-cpu
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY bin/sharp-platform-packages.cjs ./bin/
 RUN npm ci --omit=dev --omit=optional --no-audit --no-fund \
+ && npm install --no-save --omit=dev --omit=optional --no-audit --no-fund $(node bin/sharp-platform-packages.cjs) \
+ && node -e "const s=require('sharp');s({create:{width:2,height:2,channels:3,background:'#888'}}).jpeg().toBuffer().then(b=>s(b).raw().toBuffer())" \
  && (npm install --no-save --omit=dev --no-audit --no-fund @tensorflow/tfjs-node@4.22.0 || echo "tfjs-node unavailable: the wasm backend will be used")
 
 
@@ -21,7 +28,8 @@ FROM node AS cpu
 ENV NODE_ENV=production \
     FEWSHOT_DATA_DIR=/data \
     FEWSHOT_BACKEND=auto \
-    PORT=8080
+    PORT=8080 \
+    FEWSHOT_WORKER_HEALTH_PORT=8081
 WORKDIR /app
 COPY --from=deps-cpu /app/node_modules ./node_modules
 COPY package.json openapi.yaml tsconfig.json ./
@@ -31,8 +39,7 @@ RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]
 EXPOSE 8080
-HEALTHCHECK --interval=30s --timeout=5s --start-period=30s \
-  CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s CMD ["node", "bin/healthcheck.js"]
 ENTRYPOINT ["node", "bin/fewshot.js"]
 CMD ["serve"]
 
@@ -51,7 +58,10 @@ RUN ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm \
 FROM gpu-base AS deps-gpu
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY bin/sharp-platform-packages.cjs ./bin/
 RUN npm ci --omit=dev --omit=optional --no-audit --no-fund \
+ && npm install --no-save --omit=dev --omit=optional --no-audit --no-fund $(node bin/sharp-platform-packages.cjs) \
+ && node -e "const s=require('sharp');s({create:{width:2,height:2,channels:3,background:'#888'}}).jpeg().toBuffer().then(b=>s(b).raw().toBuffer())" \
  && npm install --no-save --omit=dev --no-audit --no-fund @tensorflow/tfjs-node-gpu@4.22.0 @tensorflow/tfjs-backend-webgpu@4.22.0 webgpu@0.6.2
 
 FROM gpu-base AS gpu
@@ -61,7 +71,8 @@ ENV NVIDIA_VISIBLE_DEVICES=all \
     NODE_ENV=production \
     FEWSHOT_DATA_DIR=/data \
     FEWSHOT_BACKEND=auto \
-    PORT=8080
+    PORT=8080 \
+    FEWSHOT_WORKER_HEALTH_PORT=8081
 RUN useradd --create-home --uid 1000 node \
  && mkdir -p /data && chown node:node /data
 WORKDIR /app
@@ -72,7 +83,6 @@ COPY src ./src
 USER node
 VOLUME ["/data"]
 EXPOSE 8080
-HEALTHCHECK --interval=30s --timeout=5s --start-period=60s \
-  CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s CMD ["node", "bin/healthcheck.js"]
 ENTRYPOINT ["node", "bin/fewshot.js"]
 CMD ["worker"]

@@ -157,11 +157,11 @@ function summarise(result: autocannon.Result): LoadResult {
   };
 }
 
-function load(url: string, body: string, connections: number): Promise<autocannon.Result> {
+function load(client: FewshotClient, url: string, body: string, connections: number): Promise<autocannon.Result> {
   return autocannon({
     url,
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...client.authHeaders() },
     body,
     connections,
     pipelining: 1,
@@ -192,12 +192,12 @@ async function measure(service: RunningService, route: string, body: string, con
   const { client } = service;
   const before = await client.metrics();
   const [loadResult, healthResult] = await Promise.all([
-    load(client.url(route), body, connections),
+    load(client, client.url(route), body, connections),
     withHealth ? healthProbe(service.url) : Promise.resolve(null),
   ]);
   const after = await client.metrics();
   const drainStarted = performance.now();
-  const drain = await fetch(client.url(route), { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  const drain = await fetch(client.url(route), { method: 'POST', headers: { 'content-type': 'application/json', ...client.authHeaders() }, body });
   await drain.arrayBuffer();
   const drainMs = round(performance.now() - drainStarted, 0);
   const seconds = (name: string) => after.get(`fewshot_${name}`);
@@ -304,7 +304,13 @@ async function main(): Promise<number> {
   log(`bench:serve — ${algorithm}, ${duration} s per cell, concurrency ${concurrencies.join(', ')}, /healthz probe ${healthRate}/s`);
   log(`machine: ${machine.cpu}, ${machine.cores} cores, load average ${machine.loadavgAtStart.join(' ')}`);
 
-  const service = await startService({ prefix: 'fewshot-bench', logLevel: 'warn' });
+  // Auth and rate limiting on, as deployed, with budgets no load here reaches.
+  const unlimited = String(1e9);
+  const service = await startService({
+    prefix: 'fewshot-bench',
+    logLevel: 'warn',
+    env: { FEWSHOT_RATE_LIMIT_PREDICT: unlimited, FEWSHOT_RATE_LIMIT_READ: unlimited, FEWSHOT_RATE_LIMIT_TRAIN: unlimited },
+  });
   const { readiness } = service;
   log(`service (pid ${service.pid}) ready in ${(service.startMs / 1000).toFixed(1)} s at ${service.url}: backend ${readiness.backend.name} (${readiness.backend.device}); log ${service.logFile}`);
 

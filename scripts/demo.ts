@@ -416,6 +416,7 @@ async function main(): Promise<number> {
         `data ${service.dataDir}; log ${service.logFile}`,
     ),
   );
+  say(dim(service.client.apiKey ? 'auth on: every request sends the admin key the service was seeded with (FEWSHOT_API_KEYS)' : 'auth off (FEWSHOT_AUTH=off)'));
 
   let failure: unknown = null;
   const interrupted = new Promise<never>((_, reject) => {

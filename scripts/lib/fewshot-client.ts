@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { REPO_ROOT } from './shared.js';
 import { freePort } from '../../src/service/local-redis.js';
+import { generateKey } from '../../src/service/registry/keys.js';
 import type { Accuracy, EvaluationReport as Evaluation, Progress } from '../../src/core/api.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -162,7 +163,16 @@ interface RequestOptions {
 }
 
 export class FewshotClient {
-  constructor(readonly baseUrl: string) {}
+  /** `apiKey`: sent as `Authorization: Bearer` with every request (none with auth off). */
+  constructor(
+    readonly baseUrl: string,
+    readonly apiKey?: string,
+  ) {}
+
+  /** The headers that authenticate a request (for other HTTP clients, e.g. a load generator). */
+  authHeaders(): Record<string, string> {
+    return this.apiKey ? { authorization: `Bearer ${this.apiKey}` } : {};
+  }
 
   url(path: string, query?: RequestOptions['query']): string {
     const url = new URL(path, this.baseUrl);
@@ -171,7 +181,7 @@ export class FewshotClient {
   }
 
   private async send(method: string, path: string, options: RequestOptions = {}): Promise<Response> {
-    const headers: Record<string, string> = { ...options.headers };
+    const headers: Record<string, string> = { ...this.authHeaders(), ...options.headers };
     let body: string | Uint8Array | undefined = options.body;
     if (options.json !== undefined) {
       body = JSON.stringify(options.json);
@@ -333,6 +343,11 @@ export interface ServiceOptions {
   env?: Record<string, string>;
   /** How long to wait for GET /readyz to answer 200 (default 120 s). */
   readyTimeoutMs?: number;
+  /**
+   * With auth on (the default) the service is seeded with a fresh admin key, which `client`
+   * sends; `false` runs it with FEWSHOT_AUTH=off (it listens on loopback only either way).
+   */
+  auth?: boolean;
 }
 
 export interface RunningService {
@@ -385,6 +400,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const logFd = openSync(logFile, 'a');
+  const apiKey = options.auth === false ? undefined : generateKey();
   const started = performance.now();
   let child: ChildProcess;
   try {
@@ -397,6 +413,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
         FEWSHOT_DATA_DIR: dataDir,
         FEWSHOT_REDIS_PREFIX: prefix,
         LOG_LEVEL: options.logLevel ?? 'info',
+        ...(apiKey ? { FEWSHOT_AUTH: 'on', FEWSHOT_API_KEYS: `${prefix}:admin:${apiKey}` } : { FEWSHOT_AUTH: 'off' }),
         ...options.env,
       },
       // Straight to the file: the service's log never passes through this process's event loop.
@@ -437,7 +454,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Runnin
     return { exitCode: final.code, signal: final.signal, ms: performance.now() - t };
   };
 
-  const client = new FewshotClient(url);
+  const client = new FewshotClient(url, apiKey);
   const deadline = Date.now() + (options.readyTimeoutMs ?? 120_000);
   let last = 'no answer yet';
   let redisDownSince: number | null = null;

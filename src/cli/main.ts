@@ -7,10 +7,12 @@ import { ConfigError, loadConfig, type ServiceConfig } from '../service/config.j
 import { createLogger, type Logger } from '../service/logger.js';
 import { locateRedis } from '../service/local-redis.js';
 import { OPENAPI_YAML, openapiDocument, toYaml } from '../service/openapi.js';
-import { createRedis } from '../service/redis.js';
 import { datasetRegistry, storeDataset } from '../service/registry/datasets.js';
 import { start } from '../service/server.js';
-import { LocalStorage } from '../service/storage/local.js';
+import { openStorage } from '../service/storage/open.js';
+import { DEFAULT_TENANT, TenantName } from '../service/access.js';
+import { keysCommand, withRedis } from './keys.js';
+import { UsageError } from './usage-error.js';
 import { evalCommand, trainCommand } from './train-commands.js';
 
 const USAGE = `Usage: fewshot <command>
@@ -19,15 +21,18 @@ const USAGE = `Usage: fewshot <command>
   eval --checkpoint DIR ...    evaluate a checkpoint on its test classes (fewshot eval --help)
   serve [--with-worker]        the HTTP API (and a training worker in the same process)
   worker [--concurrency N]     a training worker (any number, on any machines sharing Redis and FEWSHOT_DATA_DIR)
-  datasets import omniglot <dir-or-zip> [--name NAME] [--image-size 28]
-  datasets import folder <dir-or-zip> --name NAME [--image-size N] [--channels 1|3]
+  datasets import omniglot <dir-or-zip> [--name NAME] [--image-size 28] [--tenant T]
+  datasets import folder <dir-or-zip> --name NAME [--image-size N] [--channels 1|3] [--tenant T]
   datasets list
+  keys create --scope predict|train|admin --name NAME [--tenant T]   prints the new key (only) on stdout
+  keys list [--json]
+  keys revoke <id>
   openapi [--write]            print the OpenAPI document (YAML), or write it to openapi.yaml
 
 Configuration comes from the environment: PORT, HOST, REDIS_URL, FEWSHOT_DATA_DIR,
-FEWSHOT_REDIS_PREFIX, FEWSHOT_BACKEND (auto|tensorflow|webgpu|wasm|cpu), LOG_LEVEL, ...`;
+FEWSHOT_REDIS_PREFIX, FEWSHOT_STORAGE, FEWSHOT_AUTH, FEWSHOT_BACKEND (auto|tensorflow|webgpu|wasm|cpu),
+LOG_LEVEL, ... (README.md lists them all)`;
 
-class UsageError extends Error {}
 
 const positiveInt = (value: string | undefined, flag: string): number | undefined => {
   if (value === undefined) return undefined;
@@ -67,29 +72,32 @@ async function importDataset(config: ServiceConfig, log: Logger, kind: string, s
   } else {
     throw new UsageError(`unknown importer "${kind}" (omniglot, folder)`);
   }
-  const location = await locateRedis(config, log, { startPrivate: false });
-  const redis = createRedis(location.url, 'client', 'fewshot-cli');
+  const tenant = parseTenant(values.tenant as string | undefined);
+  const storage = openStorage(config);
   try {
-    const record = await storeDataset(new LocalStorage(config.dataDir), datasetRegistry(redis, config.prefix), {
-      ...dataset,
-      name: name ?? dataset.name,
+    await withRedis(config, log, async (redis) => {
+      const record = await storeDataset(storage, datasetRegistry(redis, config.prefix), { ...dataset, name: name ?? dataset.name }, tenant);
+      const { id, numClasses, numExamples } = record;
+      console.log(JSON.stringify({ id, name: record.name, tenant, numClasses, numExamples }));
     });
-    console.log(JSON.stringify({ id: record.id, name: record.name, numClasses: record.numClasses, numExamples: record.numExamples }));
   } finally {
-    await redis.quit();
+    storage.close();
   }
 }
 
-async function listDatasets(config: ServiceConfig, log: Logger) {
-  const location = await locateRedis(config, log, { startPrivate: false });
-  const redis = createRedis(location.url, 'client', 'fewshot-cli');
-  try {
+function parseTenant(value: string | undefined): string {
+  if (value === undefined) return DEFAULT_TENANT;
+  const parsed = TenantName.safeParse(value);
+  if (!parsed.success) throw new UsageError(`--tenant: ${parsed.error.issues[0].message}`);
+  return parsed.data;
+}
+
+function listDatasets(config: ServiceConfig, log: Logger) {
+  return withRedis(config, log, async (redis) => {
     for (const d of await datasetRegistry(redis, config.prefix).list()) {
-      console.log(`${d.id}\t${d.name}\t${d.numClasses} classes\t${d.numExamples} examples\t${d.modalities.join('+')}`);
+      console.log(`${d.id}\t${d.name}\t${d.tenant}\t${d.numClasses} classes\t${d.numExamples} examples\t${d.modalities.join('+')}`);
     }
-  } finally {
-    await redis.quit();
-  }
+  });
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -107,6 +115,9 @@ async function main(argv: string[]): Promise<void> {
       name: { type: 'string' },
       'image-size': { type: 'string' },
       channels: { type: 'string' },
+      tenant: { type: 'string' },
+      scope: { type: 'string' },
+      json: { type: 'boolean' },
       write: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -134,6 +145,8 @@ async function main(argv: string[]): Promise<void> {
       if (rest[0] === 'list') return listDatasets(config, log);
       if (rest[0] === 'import' && rest[1] && rest[2]) return importDataset(config, log, rest[1], rest[2], values);
       throw new UsageError('usage: fewshot datasets import <omniglot|folder> <dir-or-zip> [...] | fewshot datasets list');
+    case 'keys':
+      return keysCommand(config, log, rest, values);
     default:
       throw new UsageError(`unknown command "${command}"`);
   }

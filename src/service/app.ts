@@ -1,15 +1,21 @@
 // Builds the Fastify instance from its dependencies; server.ts listens, tests inject.
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { join } from 'node:path';
 import type { AppDeps } from './deps.js';
+import { installAuth } from './plugins/auth.js';
 import { installContentTypes } from './plugins/content-types.js';
 import { installDocs } from './plugins/docs.js';
 import { installErrorHandling } from './plugins/errors.js';
 import { installMetrics } from './plugins/metrics.js';
+import { installRateLimit } from './plugins/rate-limit.js';
+import { installSecurityHeaders } from './plugins/security-headers.js';
 import adaptationRoutes from './routes/api/adaptations/index.js';
 import datasetRoutes from './routes/api/datasets/index.js';
 import jobRoutes from './routes/api/jobs/index.js';
+import keyRoutes from './routes/api/keys/index.js';
 import modelRoutes from './routes/api/models/index.js';
+import sessionRoutes from './routes/api/session/index.js';
 import { healthRoutes } from './routes/health.js';
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -18,18 +24,24 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     loggerInstance: deps.log as FastifyBaseLogger,
     bodyLimit: config.bodyLimit,
     requestIdHeader: 'x-request-id',
-    // Behind a load balancer the connection's address is the balancer's.
-    trustProxy: true,
+    // Off unless configured: otherwise any client could pick its address (and its rate-limit bucket).
+    trustProxy: config.trustProxy,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
   installErrorHandling(app);
-  installContentTypes(app, deps.storage, { body: config.bodyLimit, upload: config.uploadLimit });
+  await installSecurityHeaders(app, config.corsOrigins);
+  // Before every route: the auth hook sees each route's scope, the limiter runs after it.
+  installAuth(app, deps.keys, config.auth.enabled);
+  await installRateLimit(app, deps.redis, config);
+  installContentTypes(app, join(config.dataDir, 'uploads'), { body: config.bodyLimit, upload: config.uploadLimit });
   await installDocs(app);
   installMetrics(app, deps.jobs);
 
   await app.register(healthRoutes, { deps });
+  await app.register(sessionRoutes, { prefix: '/v1/session', deps });
+  await app.register(keyRoutes, { prefix: '/v1/keys', deps });
   await app.register(datasetRoutes, { prefix: '/v1/datasets', deps });
   await app.register(jobRoutes, { prefix: '/v1/jobs', deps });
   await app.register(modelRoutes, { prefix: '/v1/models', deps });

@@ -12,6 +12,10 @@ export function childOptions(config: ServiceConfig, redisUrl: string) {
       REDIS_URL: redisUrl,
       FEWSHOT_REDIS_PREFIX: config.prefix,
       FEWSHOT_DATA_DIR: config.dataDir,
+      // Empty means unset: a child never picks another store up from this process's environment.
+      FEWSHOT_STORAGE: config.storage.kind === 's3' ? config.storage.url : '',
+      FEWSHOT_S3_ENDPOINT: (config.storage.kind === 's3' && config.storage.endpoint) || '',
+      FEWSHOT_CHECKPOINT_UPLOAD_ATTEMPTS: String(config.jobs.checkpointUploadAttempts),
       FEWSHOT_BACKEND: config.backend,
       ...(config.wasmThreads ? { FEWSHOT_WASM_THREADS: String(config.wasmThreads) } : {}),
       FEWSHOT_ADAPTATION_CACHE_SIZE: String(config.adaptationCacheSize),

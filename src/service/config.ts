@@ -45,7 +45,57 @@ const EnvSchema = z.object({
   /** Finished jobs kept in Redis: at most this many, for at most this long. */
   FEWSHOT_KEEP_JOBS: int(1000, 1),
   FEWSHOT_KEEP_JOBS_SECONDS: int(30 * 24 * 3600, 60),
+  /** API keys are required unless this is `off` (said in the start-up log). */
+  FEWSHOT_AUTH: z.enum(['on', 'off']).default('on'),
+  /** Keys to create at start-up, `name:scope[:tenant]:key` separated by commas or new lines (or from a file). */
+  FEWSHOT_API_KEYS: z.string().optional(),
+  FEWSHOT_API_KEYS_FILE: z.string().min(1).optional(),
+  /** Requests per key (per address with auth off) and per window, by budget; 0 = unlimited. */
+  FEWSHOT_RATE_LIMIT_PREDICT: int(600),
+  FEWSHOT_RATE_LIMIT_TRAIN: int(60),
+  FEWSHOT_RATE_LIMIT_READ: int(1200),
+  FEWSHOT_RATE_LIMIT_WINDOW_SECONDS: int(60, 1),
+  /** Per-tenant caps; 0 = unlimited. */
+  FEWSHOT_TENANT_MAX_ACTIVE_JOBS: int(0),
+  FEWSHOT_TENANT_MAX_STORED_BYTES: int(0),
+  /** Which proxies' X-Forwarded-For to believe: off (default), true (any), a hop count, or addresses/CIDRs. */
+  FEWSHOT_TRUST_PROXY: z.string().default('false').transform(parseTrustProxy),
+  /** Origins allowed to call the API from a browser (comma-separated); unset = no CORS headers at all. */
+  FEWSHOT_CORS_ORIGINS: z
+    .string()
+    .optional()
+    .transform((list) => (list ?? '').split(',').map((o) => o.trim()).filter(Boolean)),
+  /** Where datasets and checkpoints live: FEWSHOT_DATA_DIR (default), or s3://bucket/prefix. */
+  FEWSHOT_STORAGE: z
+    .string()
+    .regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/, 's3://bucket[/prefix]')
+    .optional(),
+  /** An S3-compatible server (MinIO, ...), addressed path-style; unset = AWS. */
+  FEWSHOT_S3_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  /** Attempts at uploading a checkpoint before the job fails (with growing pauses between them). */
+  FEWSHOT_CHECKPOINT_UPLOAD_ATTEMPTS: int(8, 1),
+  /** `fewshot worker` answers GET /healthz on this port (for container health checks); 0 = no server. */
+  FEWSHOT_WORKER_HEALTH_PORT: int(0).pipe(z.number().max(65535)),
 });
+
+/** Fastify's trustProxy: false, true, the nearest N proxies, or a list of addresses/CIDRs. */
+function parseTrustProxy(value: string): boolean | string | ((address: string, hop: number) => boolean) {
+  const v = value.trim().toLowerCase();
+  if (v === '' || v === 'false' || v === 'off' || v === '0') return false;
+  if (v === 'true' || v === 'on') return true;
+  if (/^\d+$/.test(v)) {
+    const hops = Number(v);
+    return (_address, hop) => hop < hops;
+  }
+  return value.trim();
+}
+
+function storageOf(url: string | undefined, endpoint: string | undefined) {
+  if (!url) return { kind: 'local' as const };
+  const [bucket, ...rest] = url.slice('s3://'.length).split('/');
+  const prefix = rest.join('/').replace(/^\/+|\/+$/g, '');
+  return { kind: 's3' as const, url, bucket, prefix, endpoint };
+}
 
 export type ServiceConfig = ReturnType<typeof toConfig>;
 
@@ -73,7 +123,22 @@ function toConfig(env: z.output<typeof EnvSchema>) {
       maxStalled: env.FEWSHOT_MAX_STALLED,
       concurrency: env.FEWSHOT_WORKER_CONCURRENCY,
       keep: { count: env.FEWSHOT_KEEP_JOBS, age: env.FEWSHOT_KEEP_JOBS_SECONDS },
+      checkpointUploadAttempts: env.FEWSHOT_CHECKPOINT_UPLOAD_ATTEMPTS,
+      healthPort: env.FEWSHOT_WORKER_HEALTH_PORT,
     },
+    auth: {
+      enabled: env.FEWSHOT_AUTH === 'on',
+      seed: env.FEWSHOT_API_KEYS,
+      seedFile: env.FEWSHOT_API_KEYS_FILE,
+    },
+    rateLimit: {
+      windowMs: env.FEWSHOT_RATE_LIMIT_WINDOW_SECONDS * 1000,
+      budgets: { predict: env.FEWSHOT_RATE_LIMIT_PREDICT, train: env.FEWSHOT_RATE_LIMIT_TRAIN, read: env.FEWSHOT_RATE_LIMIT_READ },
+    },
+    quotas: { activeJobs: env.FEWSHOT_TENANT_MAX_ACTIVE_JOBS, storedBytes: env.FEWSHOT_TENANT_MAX_STORED_BYTES },
+    trustProxy: env.FEWSHOT_TRUST_PROXY,
+    corsOrigins: env.FEWSHOT_CORS_ORIGINS,
+    storage: storageOf(env.FEWSHOT_STORAGE, env.FEWSHOT_S3_ENDPOINT),
   };
 }
 

@@ -1,5 +1,14 @@
 // The service's door to the core: everything it uses comes through here (and core-data.ts).
-export { ALGORITHMS, CoreError, defaultTrainConfig, initBackend, loadPredictor, trainRun } from '../core/index.js';
+export {
+  ALGORITHMS,
+  CHECKPOINT_MANIFEST,
+  CoreError,
+  defaultTrainConfig,
+  initBackend,
+  loadPredictor,
+  trainRun,
+  verifyCheckpoint,
+} from '../core/index.js';
 export type {
   AdaptedTask,
   Algorithm,

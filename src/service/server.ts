@@ -1,9 +1,13 @@
 // Starts what a process runs: the API, a training worker, or both, and stops them in order.
+import { readFile } from 'node:fs/promises';
+import type { Server } from 'node:http';
 import { buildApp } from './app.js';
-import type { ServiceConfig } from './config.js';
-import { createDeps } from './deps.js';
+import { ConfigError, type ServiceConfig } from './config.js';
+import { createDeps, type AppDeps } from './deps.js';
 import type { Logger } from './logger.js';
 import { startTrainWorker } from './queue/worker.js';
+import { parseKeySeeds } from './registry/keys.js';
+import { serveWorkerHealth } from './worker-health.js';
 
 export interface Running {
   /** Where the API listens, when this process serves it. */
@@ -11,13 +15,51 @@ export interface Running {
   close(): Promise<void>;
 }
 
+/** Seeds FEWSHOT_API_KEYS(_FILE), and says in the log how requests are authenticated. */
+async function setUpAuth(config: ServiceConfig, deps: AppDeps, log: Logger): Promise<void> {
+  if (!config.auth.enabled) {
+    log.warn('authentication is OFF (FEWSHOT_AUTH=off): anyone who reaches this port may do anything, as tenant "default"');
+    return;
+  }
+  const text = config.auth.seedFile
+    ? await readFile(config.auth.seedFile, 'utf8').catch((error: Error) => {
+        throw new ConfigError(`FEWSHOT_API_KEYS_FILE: ${error.message}`);
+      })
+    : config.auth.seed;
+  if (text !== undefined) {
+    let seeds;
+    try {
+      seeds = parseKeySeeds(text);
+    } catch (error) {
+      throw new ConfigError(`${config.auth.seedFile ? 'FEWSHOT_API_KEYS_FILE' : 'FEWSHOT_API_KEYS'}: ${(error as Error).message}`);
+    }
+    const result = await deps.keys.seed(seeds);
+    log.info({ seeded: result.seeded, removed: result.removed }, 'API keys seeded');
+    if (result.refused.length) log.warn({ names: result.refused }, 'seeded API keys refused: these secrets were revoked');
+  }
+  const count = await deps.keys.count();
+  log.info({ keys: count }, 'authentication is on: API keys are required');
+  if (count === 0) log.warn('no API key exists yet: create one with `fewshot keys create --scope admin --name ops`');
+}
+
 export async function start(config: ServiceConfig, redisUrl: string, log: Logger, run: { api: boolean; worker: boolean }): Promise<Running> {
   const worker = run.worker ? startTrainWorker(config, redisUrl, log.child({ component: 'worker' })) : null;
-  if (!run.api) return { url: null, close: async () => worker?.close() };
+  if (!run.api) {
+    const health: Server | null = worker && config.jobs.healthPort ? await serveWorkerHealth(worker, config.jobs.healthPort, log) : null;
+    return {
+      url: null,
+      close: async () => {
+        health?.close();
+        await worker?.close();
+      },
+    };
+  }
 
   const deps = createDeps(config, redisUrl, log);
+  await setUpAuth(config, deps, log);
   const app = await buildApp(deps);
   const url = await app.listen({ port: config.port, host: config.host });
+  log.info({ storage: deps.storage.location, trustProxy: Boolean(config.trustProxy), cors: config.corsOrigins }, 'API listening');
   let closing = false;
   // Load the backend now, not on the first prediction.
   deps.runner.start().catch((error: unknown) => {

@@ -73,9 +73,10 @@ describe('datasets', () => {
     const created = await app.api.post('/v1/datasets').send({ name: 'pets', examples }).expect(201);
     assert.match(created.body.id, /^ds_/);
     assert.equal(created.headers.location, `/v1/datasets/${created.body.id}`);
+    assert.ok(created.body.bytes > 0);
     assert.deepEqual(
-      { ...created.body, id: undefined, createdAt: undefined },
-      { id: undefined, name: 'pets', numClasses: 2, numExamples: 4, modalities: ['image', 'text', 'vector'], createdAt: undefined },
+      { ...created.body, id: undefined, createdAt: undefined, bytes: undefined },
+      { id: undefined, name: 'pets', numClasses: 2, numExamples: 4, modalities: ['image', 'text', 'vector'], tenant: 'test-admin', createdAt: undefined, bytes: undefined },
     );
 
     const one = await app.api.get(`/v1/datasets/${created.body.id}`).expect(200);

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
 import supertest from 'supertest';
 import { buildApp } from '../../src/service/app.js';
 import { loadConfig, type ServiceConfig } from '../../src/service/config.js';
@@ -38,6 +39,10 @@ export async function testEnv(overrides: Record<string, string> = {}): Promise<T
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
     FEWSHOT_JOB_LOCK_MS: '3000',
     FEWSHOT_STALLED_INTERVAL_MS: '1000',
+    // Tests poll fast; the rate-limit tests set budgets of their own.
+    FEWSHOT_RATE_LIMIT_PREDICT: '0',
+    FEWSHOT_RATE_LIMIT_TRAIN: '0',
+    FEWSHOT_RATE_LIMIT_READ: '0',
     ...overrides,
   };
   const config = loadConfig(env);
@@ -53,9 +58,17 @@ export async function testEnv(overrides: Record<string, string> = {}): Promise<T
   };
 }
 
+export type Api = ReturnType<typeof supertest.agent>;
+
 export interface TestApp {
   deps: AppDeps;
-  api: ReturnType<typeof supertest>;
+  app: FastifyInstance;
+  /** Sends an admin key with every request (auth is on, as by default). */
+  api: Api;
+  /** The admin key `api` sends. */
+  adminKey: string;
+  /** A client that sends `key` with every request; none without. */
+  as(key?: string): Api;
   close(): Promise<void>;
 }
 
@@ -63,9 +76,14 @@ export async function startApp(config: ServiceConfig): Promise<TestApp> {
   const deps = createDeps(config, REDIS_URL, createLogger(config.logLevel, 'test-api'));
   const app = await buildApp(deps);
   await app.ready();
+  const as = (key?: string) => (key ? supertest.agent(app.server).set('authorization', `Bearer ${key}`) : supertest.agent(app.server));
+  const { key: adminKey } = await deps.keys.create({ name: 'test-admin', scope: 'admin' });
   return {
     deps,
-    api: supertest(app.server),
+    app,
+    api: as(adminKey),
+    adminKey,
+    as,
     async close() {
       await app.close();
       await deps.close();
@@ -96,7 +114,29 @@ export function clusters(opts: { classes: number; perClass: number; dim: number;
 }
 
 /** Uploads `clusters(opts)` as a JSON dataset named 'clusters'; returns its id. */
-export async function uploadClusters(api: ReturnType<typeof supertest>, opts: Parameters<typeof clusters>[0]): Promise<string> {
+export async function uploadClusters(api: Api, opts: Parameters<typeof clusters>[0]): Promise<string> {
   const res = await api.post('/v1/datasets').send({ name: 'clusters', examples: clusters(opts) }).expect(201);
   return res.body.id as string;
+}
+
+/** A small MAML job that checkpoints every 20 iterations: long enough to kill a worker in the middle of it. */
+export const resumableJob = (datasetId: string, iterations: number) => ({
+  datasetId,
+  algorithm: 'maml',
+  model: { hidden: [32] },
+  episode: { ways: 3, shots: 2, queries: 3 },
+  outer: { iterations, metaBatchSize: 4 },
+  validation: { every: 50, episodes: 5 },
+  checkpointEvery: 20,
+  evaluation: { episodes: 10, baselines: false },
+});
+
+/** A job's log lines (job.log), as BullMQ keeps them in Redis. */
+export async function jobLogs(config: ServiceConfig, id: string): Promise<string[]> {
+  const redis = createRedis(REDIS_URL, 'client', 'fewshot-test-logs');
+  try {
+    return await redis.lrange(`${config.prefix}:train:${id}:logs`, 0, -1);
+  } finally {
+    await redis.quit();
+  }
 }

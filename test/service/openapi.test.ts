@@ -40,10 +40,13 @@ test('the document covers every route, with request bodies from the zod schemas'
     '/v1/jobs/{id}',
     '/v1/jobs/{id}/cancel',
     '/v1/jobs/{id}/events',
+    '/v1/keys',
+    '/v1/keys/{id}',
     '/v1/models',
     '/v1/models/{id}',
     '/v1/models/{id}/adaptations',
     '/v1/models/{id}/predict',
+    '/v1/session',
   ]);
   const upload = doc.paths['/v1/datasets'].post.requestBody.content;
   assert.deepEqual(Object.keys(upload).sort(), ['application/json', 'application/x-ndjson', 'application/zip']);
@@ -51,4 +54,19 @@ test('the document covers every route, with request bodies from the zod schemas'
   const job = doc.paths['/v1/jobs'].post;
   assert.ok(job.parameters.some((p: { name: string; in: string }) => p.name === 'idempotency-key' && p.in === 'header'));
   assert.ok(doc.components.schemas.Error);
+});
+
+test('security: schemes, public routes open, every other route answers 401/403, limited ones 429', async () => {
+  const doc = (await app.api.get('/openapi.json').expect(200)).body;
+  assert.deepEqual(Object.keys(doc.components.securitySchemes).sort(), ['bearerKey', 'headerKey', 'sessionCookie']);
+  assert.equal(doc.components.securitySchemes.bearerKey.scheme, 'bearer');
+  assert.ok(doc.security.length > 0);
+  for (const [path, methods] of Object.entries(doc.paths as Record<string, Record<string, { security?: unknown[]; responses: Record<string, unknown> }>>)) {
+    for (const [method, op] of Object.entries(methods)) {
+      const open = ['/healthz', '/readyz', '/v1/session'].includes(path);
+      assert.equal(op.security !== undefined && op.security.length === 0, open, `${method} ${path} security`);
+      assert.equal('401' in op.responses && '403' in op.responses, !open, `${method} ${path} 401/403`);
+      assert.equal('429' in op.responses, !['/healthz', '/readyz'].includes(path) && !(path === '/v1/session' && method === 'delete'), `${method} ${path} 429`);
+    }
+  }
 });

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
-import { clusters, startApp, testEnv, waitFor, type TestApp, type TestEnv } from './helpers.js';
+import { clusters, resumableJob, startApp, testEnv, waitFor, type TestApp, type TestEnv } from './helpers.js';
 
 const BIN = fileURLToPath(new URL('../../bin/fewshot.js', import.meta.url));
 
@@ -46,16 +46,7 @@ test('SIGKILL mid-job resumes from the last checkpoint; SIGTERM hands the job ba
     .expect(201);
   const { body } = await app.api
     .post('/v1/jobs')
-    .send({
-      datasetId: dataset.body.id,
-      algorithm: 'maml',
-      model: { hidden: [32] },
-      episode: { ways: 3, shots: 2, queries: 3 },
-      outer: { iterations: 300, metaBatchSize: 4 },
-      validation: { every: 50, episodes: 5 },
-      checkpointEvery: 20,
-      evaluation: { episodes: 10, baselines: false },
-    })
+    .send(resumableJob(dataset.body.id, 300))
     .expect(202);
   const getJob = () => app.api.get(`/v1/jobs/${body.id}`).then((r) => r.body);
   const queue = (app.deps.jobs as unknown as { queue: { getJobLogs(id: string): Promise<{ logs: string[] }> } }).queue;

@@ -52,7 +52,8 @@ export interface CheckpointData {
 
 const WEIGHTS = 'weights.bin';
 const OPTIMIZER = 'optimizer.bin';
-const MANIFEST = 'manifest.json';
+/** Written last: a checkpoint whose manifest is missing is incomplete. */
+export const MANIFEST = 'manifest.json';
 
 /** Float32 arrays back to back, as the raw little-endian bytes a checkpoint file holds. */
 function concat(arrays: readonly Float32Array[]): Uint8Array {
@@ -141,6 +142,16 @@ async function readVerified(path: string, manifest: CheckpointManifest, file: st
   if (sha256(bytes) !== entry.sha256) throw invalid(path, `${file} fails its sha256 checksum (corrupted)`);
   // Copy into an aligned buffer: Buffer slices may start at any byte offset.
   return new Float32Array(new Uint8Array(bytes).buffer);
+}
+
+/**
+ * Checks that every file the manifest lists is there whole (size and sha256): for a checkpoint
+ * copied from elsewhere, before anything relies on it. The error names the first culprit.
+ */
+export async function verifyCheckpoint(path: string): Promise<CheckpointManifest> {
+  const manifest = await readManifest(path);
+  for (const file of Object.keys(manifest.files)) await readVerified(path, manifest, file);
+  return manifest;
 }
 
 function split(values: Float32Array, shapes: number[][]): Float32Array[] {

@@ -2,19 +2,17 @@
 // zip archives (streamed to a temporary file that is removed once the response is sent).
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance } from 'fastify';
 import { ServiceError } from '../errors.js';
-import type { Storage } from '../storage/storage.js';
 
 /** A zip body, on local disk for the duration of the request. */
 export class Upload {
-  constructor(
-    readonly key: string,
-    readonly path: string,
-  ) {}
+  constructor(readonly path: string) {}
 }
 
 const tooLarge = (limit: number) => new ServiceError('payload_too_large', `the body is larger than ${limit} bytes`);
@@ -47,19 +45,20 @@ async function parseNdjson(payload: Readable, limit: number): Promise<unknown[]>
   return items;
 }
 
-async function saveUpload(payload: Readable, storage: Storage, limit: number): Promise<Upload> {
-  const key = `uploads/${randomUUID()}.zip`;
-  const path = await storage.path(key);
+async function saveUpload(payload: Readable, dir: string, limit: number): Promise<Upload> {
+  await mkdir(dir, { recursive: true });
+  const path = join(dir, `${randomUUID()}.zip`);
   try {
     await pipeline(payload, limitBytes(limit), createWriteStream(path));
   } catch (error) {
-    await storage.remove(key);
+    await rm(path, { force: true });
     throw error;
   }
-  return new Upload(key, path);
+  return new Upload(path);
 }
 
-export function installContentTypes(app: FastifyInstance, storage: Storage, limits: { body: number; upload: number }): void {
+/** `uploadDir`: where zip bodies wait on local disk while their request runs. */
+export function installContentTypes(app: FastifyInstance, uploadDir: string, limits: { body: number; upload: number }): void {
   const early = (declared: string | undefined, limit: number) => (declared !== undefined && Number(declared) > limit ? tooLarge(limit) : null);
   app.addContentTypeParser('application/x-ndjson', (request, payload, done) => {
     const refused = early(request.headers['content-length'], limits.body);
@@ -69,9 +68,9 @@ export function installContentTypes(app: FastifyInstance, storage: Storage, limi
   app.addContentTypeParser('application/zip', (request, payload, done) => {
     const refused = early(request.headers['content-length'], limits.upload);
     if (refused) return done(refused);
-    saveUpload(payload, storage, limits.upload).then((upload) => done(null, upload), done);
+    saveUpload(payload, uploadDir, limits.upload).then((upload) => done(null, upload), done);
   });
   app.addHook('onResponse', async (request) => {
-    if (request.body instanceof Upload) await storage.remove(request.body.key);
+    if (request.body instanceof Upload) await rm(request.body.path, { force: true });
   });
 }

@@ -5,6 +5,9 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { budgetOf, scopeOf } from '../access.js';
+import { ErrorResponse } from '../schemas/common.js';
+import { declareScope, SESSION_COOKIE } from './auth.js';
 
 const { version } = createRequire(import.meta.url)('../../../package.json') as { version: string };
 
@@ -12,11 +15,33 @@ type ContentMap = { content: Record<string, { schema: z.ZodType }> };
 const isContentMap = (body: unknown): body is ContentMap =>
   typeof body === 'object' && body !== null && 'content' in body && !(body instanceof z.ZodType);
 
+const SECURITY: Record<string, string[]>[] = [{ bearerKey: [] }, { headerKey: [] }, { sessionCookie: [] }];
+
+/** What every route's declared scope and budget add to its document: who may call it, and its 401/403/429. */
+const withAccess: SwaggerTransform = (document) => {
+  const config = document.route.config;
+  const scope = scopeOf(config);
+  const refusals = {
+    ...(scope === 'public' ? {} : { 401: ErrorResponse, 403: ErrorResponse }),
+    ...(budgetOf(config) ? { 429: ErrorResponse } : {}),
+  };
+  const schema = document.schema ?? {};
+  return {
+    ...document,
+    schema: {
+      ...schema,
+      ...(scope === 'public' ? { security: [] } : { description: [schema.description, `Needs a key of scope \`${scope}\` or above.`].filter(Boolean).join('\n\n') }),
+      ...(Object.keys(refusals).length ? { response: { ...(schema.response as object), ...refusals } } : {}),
+    },
+  };
+};
+
 /**
  * The provider's transform converts a zod body; a body given per content type (JSON, NDJSON,
  * zip) goes through it one media type at a time.
  */
-const transform: SwaggerTransform = (document) => {
+const transform: SwaggerTransform = (original) => {
+  const document = withAccess(original) as typeof original;
   const body = document.schema?.body;
   if (!isContentMap(body)) return jsonSchemaTransform(document);
   const bodyOf = (schema: z.ZodType) => jsonSchemaTransform({ ...document, schema: { body: schema } }).schema.body;
@@ -40,11 +65,24 @@ export async function installDocs(app: FastifyInstance): Promise<void> {
         { name: 'jobs', description: 'Meta-training jobs' },
         { name: 'models' },
         { name: 'adaptations', description: 'Adapt once, predict many times' },
+        { name: 'keys', description: 'API keys (admins), and the browser session cookie' },
       ],
+      components: {
+        securitySchemes: {
+          bearerKey: { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer <API key>' },
+          headerKey: { type: 'apiKey', in: 'header', name: 'x-api-key' },
+          sessionCookie: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE, description: 'Set by POST /v1/session' },
+        },
+      },
+      security: SECURITY,
     },
     transform,
     transformObject: jsonSchemaTransformObject,
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  // Swagger UI's own routes cannot declare a scope: everything registered in this context is public.
+  await app.register(async (docs) => {
+    docs.addHook('onRoute', declareScope('public'));
+    await docs.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  });
+  app.get('/openapi.json', { config: { scope: 'public' }, schema: { hide: true } }, async () => app.swagger());
 }

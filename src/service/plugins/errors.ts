@@ -10,6 +10,7 @@ interface HttpError {
   code: string;
   message: string;
   details?: unknown;
+  headers?: Record<string, string>;
 }
 
 const CORE_STATUS: Record<CoreErrorCode, number> = {
@@ -38,7 +39,9 @@ function toHttp(error: unknown): HttpError {
       details: error.validation.map((issue) => ({ in: where, path: issue.instancePath || '/', message: issue.message })),
     };
   }
-  if (error instanceof ServiceError) return { status: error.status, code: error.code, message: error.message, details: error.details };
+  if (error instanceof ServiceError) {
+    return { status: error.status, code: error.code, message: error.message, details: error.details, headers: error.headers };
+  }
   if (error instanceof CoreError) {
     const status = CORE_STATUS[error.code];
     return status >= 500 && error.code === 'checkpoint_invalid'
@@ -55,8 +58,9 @@ function toHttp(error: unknown): HttpError {
 
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error, request, reply) => {
-    const { status, ...body } = toHttp(error);
+    const { status, headers, ...body } = toHttp(error);
     if (status >= 500) request.log.error({ err: error }, 'request failed');
+    if (headers) reply.headers(headers);
     return reply.status(status).send({ error: body });
   });
   app.setNotFoundHandler((request, reply) =>

@@ -45,6 +45,7 @@ export function installMetrics(app: FastifyInstance, jobs: TrainQueue): void {
   app.withTypeProvider<ZodTypeProvider>().get(
     '/metrics',
     {
+      config: { scope: 'admin' },
       schema: {
         summary: 'Prometheus metrics',
         tags: ['health'],

@@ -1,12 +1,14 @@
 // Few-shot prediction for the routes: looks models and adaptations up, and has the prediction
 // process adapt and classify. Adaptations are recorded in Redis with their support set, so a
 // process that lacks the weights (evicted, restarted, another API replica) rebuilds them.
-import { notFound, ServiceError } from '../errors.js';
+import { visible, type Principal } from '../access.js';
+import { ServiceError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { AdaptationRecord, AdaptationRegistry } from '../registry/adaptations.js';
 import type { ModelRecord, ModelRegistry } from '../registry/models.js';
 import type { ExampleInput, QueryInput } from '../schemas/common.js';
-import type { Storage } from '../storage/storage.js';
+import type { RunStorage } from '../storage/runs.js';
+import { storageKeys } from '../storage/storage.js';
 import { AdaptationMissing, type PredictionRunner } from './runner.js';
 
 export interface PredictionView {
@@ -31,7 +33,7 @@ export class PredictionService {
     private readonly runner: PredictionRunner,
     private readonly models: ModelRegistry,
     private readonly adaptations: AdaptationRegistry,
-    private readonly storage: Storage,
+    private readonly runs: RunStorage,
     private readonly limits: { ttlSeconds: number; support: number; queries: number },
   ) {}
 
@@ -41,67 +43,68 @@ export class PredictionService {
     if (queries.length > this.limits.queries) throw new ServiceError('payload_too_large', `at most ${this.limits.queries} queries`);
   }
 
-  private async model(id: string): Promise<ModelRecord> {
-    const model = await this.models.get(id);
-    if (!model) throw notFound('model', id);
-    return model;
+  /** Model `id` if `principal` may use it; a 404 otherwise. */
+  async model(principal: Principal, id: string): Promise<ModelRecord> {
+    return visible(principal, await this.models.get(id), 'model', id);
   }
 
   private async adapt(model: ModelRecord, support: ExampleInput[], steps: number | undefined, rest: object) {
     return this.runner.request({
       op: 'adapt',
       modelId: model.id,
-      checkpoint: await this.storage.path(model.checkpoint),
+      // Fetched from storage into this process's cache once, then read by the prediction process.
+      checkpoint: await this.runs.checkpoint(model.checkpoint),
       support,
       ...(steps === undefined ? {} : { steps }),
       ...rest,
     });
   }
 
-  async predict(modelId: string, support: ExampleInput[], queries: QueryInput[], steps?: number) {
+  async predict(principal: Principal, modelId: string, support: ExampleInput[], queries: QueryInput[], steps?: number) {
     this.checkSizes(support, queries);
-    const result = await this.adapt(await this.model(modelId), support, steps, { queries });
+    const result = await this.adapt(await this.model(principal, modelId), support, steps, { queries });
     return {
       predictions: toPredictions(result.labels, result.probabilities!),
       adaptation: { steps: result.steps, ms: result.ms },
     };
   }
 
-  async createAdaptation(modelId: string, support: ExampleInput[], steps?: number): Promise<AdaptationRecord> {
+  /** The adaptation belongs to its model's tenant. */
+  async createAdaptation(principal: Principal, modelId: string, support: ExampleInput[], steps?: number): Promise<AdaptationRecord> {
     this.checkSizes(support, []);
-    const model = await this.model(modelId);
+    const model = await this.model(principal, modelId);
     const id = newId('ad');
     const expiresAt = Date.now() + this.limits.ttlSeconds * 1000;
     const result = await this.adapt(model, support, steps, { keep: { adaptationId: id, expiresAt } });
-    const record = { id, modelId, labels: result.labels, steps: result.steps, support, expiresAt: new Date(expiresAt).toISOString() };
+    const record = { id, modelId, tenant: model.tenant, labels: result.labels, steps: result.steps, support, expiresAt: new Date(expiresAt).toISOString() };
     await this.adaptations.create(record);
     return record;
   }
 
-  async predictAdapted(id: string, queries: QueryInput[]): Promise<PredictionView[]> {
+  async predictAdapted(principal: Principal, id: string, queries: QueryInput[]): Promise<PredictionView[]> {
     this.checkSizes([], queries);
-    const record = await this.adaptations.get(id);
-    if (!record) throw notFound('adaptation', id);
+    const record = visible(principal, await this.adaptations.get(id), 'adaptation', id);
     try {
       const result = await this.runner.request({ op: 'predict', adaptationId: id, queries });
       return toPredictions(result.labels, result.probabilities);
     } catch (error) {
       if (!(error instanceof AdaptationMissing)) throw error;
     }
-    const model = await this.model(record.modelId);
+    const model = await this.model(principal, record.modelId);
     await this.adapt(model, record.support, record.steps, { keep: { adaptationId: id, expiresAt: Date.parse(record.expiresAt) } });
     const result = await this.runner.request({ op: 'predict', adaptationId: id, queries });
     return toPredictions(result.labels, result.probabilities);
   }
 
-  async deleteAdaptation(id: string): Promise<boolean> {
-    const deleted = await this.adaptations.delete(id);
+  async deleteAdaptation(principal: Principal, id: string): Promise<void> {
+    visible(principal, await this.adaptations.get(id), 'adaptation', id);
+    await this.adaptations.delete(id);
     if (this.runner.running) await this.runner.request({ op: 'release', adaptationId: id });
-    return deleted;
   }
 
-  /** Frees a deleted model's weights and adaptations in the prediction process. */
-  async forgetModel(modelId: string): Promise<void> {
-    if (this.runner.running) await this.runner.request({ op: 'drop-model', modelId });
+  /** Frees a deleted model's weights and adaptations in the prediction process, and its cached checkpoints' verification. */
+  async forgetModel(model: ModelRecord): Promise<void> {
+    this.runs.forget(storageKeys.run(model.jobId));
+    if (this.runner.running) await this.runner.request({ op: 'drop-model', modelId: model.id });
   }
 }

@@ -6,16 +6,19 @@ import { WaitingError, type SandboxedJob } from 'bullmq';
 import { loadConfig } from '../config.js';
 import { initBackend, trainRun, type BackendInfo, type TrainResult } from '../core.js';
 import { loadDataset } from '../core-data.js';
+import { ServiceError } from '../errors.js';
 import { createRedis, DEFAULT_REDIS_URL } from '../redis.js';
 import { datasetRegistry } from '../registry/datasets.js';
 import { modelIdForJob, modelRegistry, type ModelRecord } from '../registry/models.js';
-import { LocalStorage } from '../storage/local.js';
+import { openStorage } from '../storage/open.js';
+import { RunStorage } from '../storage/runs.js';
 import { storageKeys } from '../storage/storage.js';
 import { cancelKey, type StopReason, type TrainJobData, type TrainJobProgress, type TrainJobResult } from './types.js';
 
 const config = loadConfig();
 const redis = createRedis(config.redisUrl ?? DEFAULT_REDIS_URL, 'client', 'fewshot-train');
-const storage = new LocalStorage(config.dataDir);
+const storage = openStorage(config);
+const runs = new RunStorage(storage);
 const datasets = datasetRegistry(redis, config.prefix);
 const models = modelRegistry(redis, config.prefix);
 let backend: Promise<BackendInfo> | null = null;
@@ -28,6 +31,24 @@ process.once('disconnect', () => process.exit(1));
 const REPORT_INTERVAL_MS = 250;
 
 type Job = SandboxedJob<TrainJobData, TrainJobResult>;
+
+/**
+ * Runs a storage operation, retrying while the store is unavailable, with pauses growing from
+ * 0.25 s to 10 s; each failure goes to the job's log. Other errors are not retried.
+ */
+async function withRetries<T>(job: Job, what: string, operation: () => Promise<T>): Promise<T> {
+  const attempts = config.jobs.checkpointUploadAttempts;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await operation();
+    } catch (error) {
+      if (!(error instanceof ServiceError && error.code === 'storage_unavailable')) throw error;
+      if (attempt >= attempts) throw new Error(`${what} failed ${attempts} times; last: ${error.message}`);
+      await job.log(`${what} failed (attempt ${attempt} of ${attempts}), retrying: ${error.message}`);
+      await new Promise((resolve) => setTimeout(resolve, Math.min(250 * 2 ** (attempt - 1), 10_000)));
+    }
+  }
+}
 
 export default async function train(job: Job, token?: string, signal?: AbortSignal): Promise<TrainJobResult> {
   const jobId = job.id!;
@@ -48,7 +69,14 @@ export default async function train(job: Job, token?: string, signal?: AbortSign
   const { datasetId, config: trainConfig } = job.data;
   const datasetRecord = await datasets.get(datasetId);
   if (!datasetRecord) throw new Error(`dataset ${datasetId} was deleted`);
-  const dataset = await loadDataset(await storage.path(datasetRecord.key));
+  // The API admits only such jobs; checked again where the data is read.
+  if (datasetRecord.tenant !== job.data.tenant) throw new Error(`dataset ${datasetId} belongs to another tenant than job ${jobId}`);
+  if (!(await withRetries(job, 'reading the dataset', () => storage.fetch(datasetRecord.key)))) {
+    throw new Error(`dataset ${datasetId}'s file is missing from ${storage.location}`);
+  }
+  const dataset = await loadDataset(await storage.localPath(datasetRecord.key));
+  // Resuming continues from what the store holds, not from whatever an earlier attempt left on this disk.
+  const dir = await withRetries(job, 'reading stored checkpoints', () => runs.pull(jobId));
 
   // The worker aborts `signal` with reason 'shutdown' (SIGTERM); a user's cancel is a Redis flag.
   const stop = new AbortController();
@@ -64,7 +92,7 @@ export default async function train(job: Job, token?: string, signal?: AbortSign
   const result = await trainRun({
     dataset,
     config: trainConfig,
-    dir: await storage.path(storageKeys.run(jobId)),
+    dir,
     resume: true,
     signal: stop.signal,
     onProgress: async (progress) => {
@@ -78,10 +106,14 @@ export default async function train(job: Job, token?: string, signal?: AbortSign
       if (await isCancelled()) stop.abort('cancelled' satisfies StopReason);
     },
     onCheckpoint: async ({ iteration, path }) => {
+      // Recorded only once stored whole; a store that stays down fails the job.
+      await withRetries(job, `storing checkpoint ${iteration}`, () => runs.push(jobId));
       state.checkpoints = [...state.checkpoints.filter((c) => c.iteration !== iteration), { iteration, key: storage.keyOf(path) }];
       await report(true);
     },
   });
+  // The evaluation rewrote the best checkpoint's manifest.
+  await withRetries(job, 'storing the evaluated checkpoint', () => runs.push(jobId));
   await report(true);
 
   if (result.status === 'cancelled') {
@@ -94,8 +126,10 @@ export default async function train(job: Job, token?: string, signal?: AbortSign
   }
   const modelId = modelIdForJob(jobId);
   // The run keeps only its latest and best checkpoints; the model lists those that remain.
-  const kept = await Promise.all(state.checkpoints.map(async (c) => ((await storage.exists(c.key)) ? [c] : [])));
-  await models.create(modelRecord(modelId, jobId, datasetRecord.name, job.data, { ...state, checkpoints: kept.flat() }, result));
+  const stored = await withRetries(job, 'listing stored checkpoints', () => storage.list(storageKeys.run(jobId)));
+  const kept = state.checkpoints.filter((c) => stored.some((o) => o.key.startsWith(`${c.key}/`)));
+  const bytes = stored.reduce((sum, o) => sum + o.bytes, 0);
+  await models.create(modelRecord(modelId, jobId, datasetRecord.name, job.data, { ...state, checkpoints: kept }, result, bytes));
   return { status: 'completed', iterations: result.iterations, modelId };
 }
 
@@ -106,6 +140,7 @@ function modelRecord(
   data: TrainJobData,
   state: TrainJobProgress,
   result: TrainResult,
+  bytes: number,
 ): ModelRecord {
   return {
     id,
@@ -120,6 +155,8 @@ function modelRecord(
     checkpoint: storage.keyOf(result.bestCheckpoint),
     checkpoints: state.checkpoints,
     backend: state.backend,
+    tenant: data.tenant,
+    bytes,
     createdAt: new Date().toISOString(),
   };
 }

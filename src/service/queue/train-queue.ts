@@ -50,6 +50,7 @@ function toView(job: TrainJob, state: JobState | 'unknown', cancelledAt: string 
     id: job.id!,
     status,
     datasetId: job.data.datasetId,
+    tenant: job.data.tenant,
     algorithm: job.data.config.algorithm,
     progress: reported?.progress ?? null,
     checkpoints: reported?.checkpoints.map((c) => c.iteration) ?? [],
@@ -65,8 +66,11 @@ function toView(job: TrainJob, state: JobState | 'unknown', cancelledAt: string 
 
 const hashRequest = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex');
 
-/** Jobs of one Idempotency-Key share an id, so BullMQ itself refuses to create a second. */
-const idForKey = (key: string) => `job_${createHash('sha256').update(key).digest('hex').slice(0, 32)}`;
+/**
+ * Jobs of one Idempotency-Key share an id, so BullMQ itself refuses to create a second. Keys are
+ * per tenant: another tenant's key names another job.
+ */
+const idForKey = (tenant: string, key: string) => `job_${createHash('sha256').update(`${tenant}\n${key}`).digest('hex').slice(0, 32)}`;
 
 export class TrainQueue {
   private bullQueue: Queue<TrainJobData, TrainJobResult> | null = null;
@@ -99,13 +103,21 @@ export class TrainQueue {
     return this.bullQueue;
   }
 
-  /** Adds a job, or returns the one an earlier request with the same Idempotency-Key created. */
-  async enqueue(data: Omit<TrainJobData, 'requestHash'>, idempotencyKey?: string): Promise<JobView> {
+  /**
+   * Adds a job, or returns the one an earlier request with the same Idempotency-Key created.
+   * `admit` runs the adding of a new job (a tenant's caps may refuse it); a retry is not a new job.
+   */
+  async enqueue(
+    data: Omit<TrainJobData, 'requestHash'>,
+    idempotencyKey?: string,
+    admit: (add: () => Promise<unknown>) => Promise<unknown> = (add) => add(),
+  ): Promise<JobView> {
     const requestHash = hashRequest(data);
-    const id = idempotencyKey ? idForKey(idempotencyKey) : newId('job');
-    await this.queue.add('train', { ...data, requestHash }, { jobId: id });
+    const id = idempotencyKey ? idForKey(data.tenant, idempotencyKey) : newId('job');
+    const earlier = idempotencyKey ? await this.queue.getJob(id) : undefined;
+    if (!earlier) await admit(() => this.queue.add('train', { ...data, requestHash }, { jobId: id }));
     // `add` answers with the job as requested; what Redis holds may be an earlier request's job.
-    const job = await this.queue.getJob(id);
+    const job = earlier ?? (await this.queue.getJob(id));
     if (job && job.data.requestHash !== requestHash) {
       throw new ServiceError('conflict', 'this Idempotency-Key was used for a different request', { jobId: id });
     }
@@ -122,13 +134,15 @@ export class TrainQueue {
     return job ? toView(job, state, cancelledAt) : null;
   }
 
-  /** Newest first. Finished jobs are bounded by retention, so reading whole state lists stays cheap. */
-  async list(status: JobStatus | undefined, limit: number): Promise<JobView[]> {
+  /** Newest first, of every tenant or of one. Finished jobs are bounded by retention, so reading whole state lists stays cheap. */
+  async list(status: JobStatus | undefined, limit: number, tenant?: string): Promise<JobView[]> {
     const states = status ? STATES_OF[status] : ALL_STATES;
     const byState = await Promise.all(
       states.map(async (state) => ({ state, jobs: (await this.queue.getJobs([state])) as TrainJob[] })),
     );
-    const entries = byState.flatMap(({ state, jobs }) => jobs.filter(Boolean).map((job) => ({ state, job })));
+    const entries = byState.flatMap(({ state, jobs }) =>
+      jobs.filter((job) => job && (tenant === undefined || job.data.tenant === tenant)).map((job) => ({ state, job })),
+    );
     const flags = entries.length
       ? await this.redis.mget(entries.map(({ job }) => cancelKey(this.config.prefix, job.id!)))
       : [];
@@ -149,6 +163,12 @@ export class TrainQueue {
     await this.redis.set(cancelKey(this.config.prefix, id), new Date().toISOString(), 'EX', this.config.jobs.keep.age);
     this.listeners.emit(id); // a queued job turns cancelled without any queue event
     return this.get(id);
+  }
+
+  /** Jobs of `tenant` that are queued or running (not cancelled). */
+  async activeCount(tenant: string): Promise<number> {
+    const [queued, running] = await Promise.all([this.list('queued', Infinity, tenant), this.list('running', Infinity, tenant)]);
+    return queued.length + running.length;
   }
 
   /** Whether a queued or running job trains on `datasetId`. */

@@ -4,6 +4,8 @@ export const TRAIN_QUEUE = 'train';
 
 export interface TrainJobData {
   datasetId: string;
+  /** The dataset's tenant, which owns the job and its model. */
+  tenant: string;
   config: TrainConfig;
   /** Hash of the request that created the job; an Idempotency-Key retry must match it. */
   requestHash: string;

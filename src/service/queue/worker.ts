@@ -13,6 +13,8 @@ const PROCESSOR = fileURLToPath(new URL('./processor.ts', import.meta.url));
 
 export interface TrainWorker {
   readonly worker: Worker<TrainJobData, TrainJobResult>;
+  /** Resolves when this worker's Redis connection answers. */
+  ping(): Promise<unknown>;
   /** Stops running jobs at their next iteration, hands them back to the queue, then disconnects. */
   close(): Promise<void>;
 }
@@ -37,6 +39,7 @@ export function startTrainWorker(config: ServiceConfig, redisUrl: string, log: L
 
   return {
     worker,
+    ping: () => connection.ping(),
     async close() {
       worker.cancelAllJobs('shutdown' satisfies StopReason);
       await worker.close();

@@ -4,6 +4,8 @@ import type { ExampleInput } from '../schemas/common.js';
 export interface AdaptationRecord {
   id: string;
   modelId: string;
+  /** The model's tenant. */
+  tenant: string;
   labels: string[];
   steps: number;
   /** Kept so any API process can rebuild the adapted weights when its cache lacks them. */

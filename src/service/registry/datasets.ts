@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import type { Redis } from 'ioredis';
 import type { ClassDataset, InputSpec, Modality } from '../core.js';
 import { MODALITIES, saveDataset } from '../core-data.js';
@@ -13,23 +14,54 @@ export interface DatasetRecord {
   modalities: Modality[];
   classes: { name: string; examples: number }[];
   spec: InputSpec;
-  /** Storage key of the dataset file. */
+  tenant: string;
+  /** Storage key of the dataset file, and its size. */
   key: string;
+  bytes: number;
   createdAt: string;
 }
 
 export const datasetRegistry = (redis: Redis, prefix: string) => new RecordStore<DatasetRecord>(redis, prefix, 'dataset');
 export type DatasetRegistry = ReturnType<typeof datasetRegistry>;
 
-/** Writes `dataset` to storage and registers it; every way in (API, CLI importers) ends here. */
-export async function storeDataset(storage: Storage, registry: DatasetRegistry, dataset: ClassDataset): Promise<DatasetRecord> {
+/** Runs the registration of a dataset of `bytes` bytes, or refuses it (a tenant's storage cap). */
+export type Admit = (bytes: number, register: () => Promise<void>) => Promise<void>;
+
+/**
+ * Writes `dataset` to storage and registers it for `tenant`; every way in (API, CLI importers)
+ * ends here. The file is stored before the record exists, and removed if anything fails, so a
+ * failed upload leaves neither a record nor a file behind.
+ */
+export async function storeDataset(
+  storage: Storage,
+  registry: DatasetRegistry,
+  dataset: ClassDataset,
+  tenant: string,
+  admit: Admit = (_, register) => register(),
+): Promise<DatasetRecord> {
   const id = newId('ds');
   const key = storageKeys.dataset(id);
-  await saveDataset(await storage.path(key), dataset);
+  try {
+    const path = await storage.localPath(key);
+    await saveDataset(path, dataset);
+    const { size } = await stat(path);
+    await storage.publish(key);
+    const record = datasetRecord(id, key, size, tenant, dataset);
+    await admit(size, async () => {
+      await registry.create(record);
+    });
+    return record;
+  } catch (error) {
+    await storage.remove(storageKeys.datasetDir(id)).catch(() => {});
+    throw error;
+  }
+}
+
+function datasetRecord(id: string, key: string, bytes: number, tenant: string, dataset: ClassDataset): DatasetRecord {
   const counts = new Array<number>(dataset.classNames.length).fill(0);
   for (const label of dataset.labels) counts[label]++;
   const spec = dataset.rows.spec;
-  const record: DatasetRecord = {
+  return {
     id,
     name: dataset.name,
     numClasses: dataset.classNames.length,
@@ -37,9 +69,9 @@ export async function storeDataset(storage: Storage, registry: DatasetRegistry, 
     modalities: MODALITIES.filter((m) => spec[m] !== undefined),
     classes: dataset.classNames.map((name, i) => ({ name, examples: counts[i] })),
     spec,
+    tenant,
     key,
+    bytes,
     createdAt: new Date().toISOString(),
   };
-  await registry.create(record);
-  return record;
 }

@@ -15,6 +15,9 @@ export interface ModelRecord {
   /** Storage key of the checkpoint that is served (the best on validation). */
   checkpoint: string;
   checkpoints: { iteration: number; key: string }[];
+  tenant: string;
+  /** Bytes its stored checkpoints take. */
+  bytes: number;
   backend: { name: string; device: string | null } | null;
   createdAt: string;
 }

@@ -18,28 +18,31 @@ const READY_TIMEOUT_MS = 2000;
 export const healthRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, { deps }) => {
   app.get(
     '/healthz',
-    { schema: { summary: 'Liveness: the process answers', tags: ['health'], response: { 200: Health } } },
+    { config: { scope: 'public' }, schema: { summary: 'Liveness: the process answers', tags: ['health'], response: { 200: Health } } },
     async () => ({ status: 'ok' as const }),
   );
 
   app.get(
     '/readyz',
     {
+      config: { scope: 'public' },
       schema: {
-        summary: 'Readiness: Redis answers and the prediction backend is up',
+        summary: 'Readiness: Redis answers, the storage can be used, and the prediction backend is up',
         tags: ['health'],
         response: { 200: Readiness, 503: Readiness },
       },
     },
     async (_request, reply) => {
       const started = performance.now();
-      const [redis, backend, workers] = await Promise.allSettled([
+      const [redis, backend, workers, storage] = await Promise.allSettled([
         within(deps.redis.ping(), READY_TIMEOUT_MS, 'Redis').then(() => performance.now() - started),
         within(deps.runner.start(), READY_TIMEOUT_MS, 'the prediction process'),
         within(deps.jobs.workers(), READY_TIMEOUT_MS, 'Redis'),
+        within(deps.storage.check(), READY_TIMEOUT_MS * 2, `storage ${deps.storage.location}`),
       ]);
+      const ready = [redis, backend, storage].every((r) => r.status === 'fulfilled');
       const body = {
-        status: redis.status === 'fulfilled' && backend.status === 'fulfilled' ? ('ready' as const) : ('not_ready' as const),
+        status: ready ? ('ready' as const) : ('not_ready' as const),
         redis:
           redis.status === 'fulfilled'
             ? { ok: true, latencyMs: Math.round(redis.value * 100) / 100 }
@@ -47,6 +50,10 @@ export const healthRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app
         backend:
           backend.status === 'fulfilled' ? backend.value : { name: 'unknown', device: null, error: message(backend.reason) },
         workers: workers.status === 'fulfilled' ? { count: workers.value.length, names: workers.value } : { count: 0, names: [] },
+        storage:
+          storage.status === 'fulfilled'
+            ? { ok: true, location: deps.storage.location }
+            : { ok: false, location: deps.storage.location, error: message(storage.reason) },
       };
       return reply.status(body.status === 'ready' ? 200 : 503).send(body);
     },

@@ -12,6 +12,8 @@ export const DatasetSummary = z
     numClasses: z.int(),
     numExamples: z.int(),
     modalities: z.array(z.enum(MODALITIES)),
+    tenant: z.string(),
+    bytes: z.int().meta({ description: 'Size of the stored dataset file' }),
     createdAt: Timestamp,
   })
   .meta({ id: 'DatasetSummary' });

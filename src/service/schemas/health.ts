@@ -10,5 +10,8 @@ export const Readiness = z
       .object({ name: z.string(), device: z.string().nullable(), error: z.string().optional() })
       .meta({ description: 'TensorFlow.js backend of the prediction process' }),
     workers: z.object({ count: z.int(), names: z.array(z.string()) }).meta({ description: 'Training workers connected to the queue' }),
+    storage: z
+      .object({ ok: z.boolean(), location: z.string(), error: z.string().optional() })
+      .meta({ description: 'Where datasets and checkpoints live (a directory or s3://bucket/prefix), and whether it can be used' }),
   })
   .meta({ id: 'Readiness' });

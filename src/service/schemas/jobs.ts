@@ -62,6 +62,7 @@ export const Job = z
     id: z.string(),
     status: z.enum(JOB_STATUSES),
     datasetId: z.string(),
+    tenant: z.string(),
     algorithm: z.enum(ALGORITHMS),
     progress: Progress.nullable(),
     checkpoints: z.array(z.int()).meta({ description: 'Iterations at which checkpoints were written' }),

@@ -30,6 +30,8 @@ export const ModelSummary = z
     datasetName: z.string(),
     algorithm: z.enum(ALGORITHMS),
     accuracy: Accuracy.nullable(),
+    tenant: z.string(),
+    bytes: z.int().meta({ description: 'Size of its stored checkpoints' }),
     createdAt: Timestamp,
   })
   .meta({ id: 'ModelSummary' });
@@ -62,6 +64,7 @@ export const Adaptation = z
   .object({
     id: z.string(),
     modelId: z.string(),
+    tenant: z.string(),
     labels: z.array(z.string()),
     steps: z.int(),
     expiresAt: Timestamp,

@@ -1,15 +1,30 @@
 // Artifacts (dataset files, checkpoints) by key, e.g. "datasets/ds_1/data.fsd". The core reads
-// and writes local paths, so the interface hands out local paths: an object-store
-// implementation would materialise keys in a local cache and upload what writers leave there.
+// and writes local files, so every process works on a local copy of the keys it touches:
+// writers write to `localPath(key)` and then `publish(key)`; readers `fetch(key)` first. On
+// local disk the copy is the store and both are no-ops; an object store uploads and downloads.
 
 export interface Storage {
-  /** Local path of `key` (its parent directory exists once this resolves). */
-  path(key: string): Promise<string>;
-  /** The key of a path handed out by `path` (or a path below one). */
+  /** Where the artifacts live, for logs and /readyz: a directory or s3://bucket/prefix. */
+  readonly location: string;
+  /** This process's local copy of `key` (its parent directory exists once this resolves). */
+  localPath(key: string): Promise<string>;
+  /** The key of a path below `localPath`'s root. */
   keyOf(path: string): string;
+  /** Makes the local file `key` durable and visible to every process. */
+  publish(key: string): Promise<void>;
+  /**
+   * Brings the stored file `key` to `localPath(key)` (atomically) unless a local copy is there
+   * already and `fresh` is not asked for; false when nothing is stored under `key`.
+   */
+  fetch(key: string, opts?: { fresh?: boolean }): Promise<boolean>;
+  /** The stored files below `prefix` (a "directory" key), as keys with their sizes. */
+  list(prefix: string): Promise<{ key: string; bytes: number }[]>;
   exists(key: string): Promise<boolean>;
-  /** Removes `key` and everything below it; a missing key is not an error. */
+  /** Removes `key` and everything below it, stored and local; a missing key is not an error. */
   remove(key: string): Promise<void>;
+  /** Resolves when the store can be used; throws a storage_unavailable ServiceError saying why otherwise. */
+  check(): Promise<void>;
+  close(): void;
 }
 
 /** Where each kind of artifact lives. */
@@ -19,3 +34,12 @@ export const storageKeys = {
   /** The directory trainRun writes a job's checkpoints to. */
   run: (jobId: string) => `runs/${jobId}`,
 };
+
+/** Keys are relative paths with "/" separators, never leaving the root. */
+export function checkKey(key: string): string {
+  const parts = key.split('/');
+  if (key === '' || key.startsWith('/') || parts.some((p) => p === '' || p === '.' || p === '..')) {
+    throw new Error(`invalid storage key: ${JSON.stringify(key)}`);
+  }
+  return key;
+}

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppDeps } from '../../../deps.js';
-import { notFound } from '../../../errors.js';
+import { principal } from '../../../plugins/auth.js';
 import { errors, IdParams } from '../../../schemas/common.js';
 import { AdaptationPredictBody, Predictions } from '../../../schemas/models.js';
 
@@ -11,6 +11,7 @@ const adaptationRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, {
   app.post(
     '/:id/predict',
     {
+      config: { scope: 'predict', budget: 'predict' },
       schema: {
         summary: 'Classify queries with an adaptation (a forward pass; no adaptation steps)',
         tags: ['adaptations'],
@@ -20,13 +21,14 @@ const adaptationRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, {
       },
     },
     async (request) => {
-      return { predictions: await predictions.predictAdapted(request.params.id, request.body.queries) };
+      return { predictions: await predictions.predictAdapted(principal(request), request.params.id, request.body.queries) };
     },
   );
 
   app.delete(
     '/:id',
     {
+      config: { scope: 'predict', budget: 'predict' },
       schema: {
         summary: 'Delete an adaptation and free its weights',
         tags: ['adaptations'],
@@ -35,7 +37,7 @@ const adaptationRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, {
       },
     },
     async (request, reply) => {
-      if (!(await predictions.deleteAdaptation(request.params.id))) throw notFound('adaptation', request.params.id);
+      await predictions.deleteAdaptation(principal(request), request.params.id);
       return reply.status(204).send();
     },
   );

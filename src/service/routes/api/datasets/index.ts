@@ -1,8 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { listedTenant, visible } from '../../../access.js';
 import { buildDataset, loadImageFolder } from '../../../core-data.js';
 import type { AppDeps } from '../../../deps.js';
-import { notFound, ServiceError } from '../../../errors.js';
+import { ServiceError } from '../../../errors.js';
+import { principal } from '../../../plugins/auth.js';
 import { Upload } from '../../../plugins/content-types.js';
 import { storeDataset } from '../../../registry/datasets.js';
 import { errors, IdParams, type ExampleInput } from '../../../schemas/common.js';
@@ -17,11 +19,12 @@ import {
 import { storageKeys } from '../../../storage/storage.js';
 
 const datasetRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, { deps }) => {
-  const { datasets, storage, jobs } = deps;
+  const { datasets, storage, jobs, quotas } = deps;
 
   app.post(
     '',
     {
+      config: { scope: 'train', budget: 'train' },
       schema: {
         summary: 'Create a dataset from examples (JSON or NDJSON) or a zip of class folders of images',
         tags: ['datasets'],
@@ -44,30 +47,31 @@ const datasetRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, { de
         body instanceof Upload
           ? await loadImageFolder(body.path, { imageSize, channels, name })
           : await buildDataset(name, Array.isArray(body) ? body : body.examples, { imageSize, channels });
-      const record = await storeDataset(storage, datasets, dataset);
+      const { tenant } = principal(request);
+      const record = await storeDataset(storage, datasets, dataset, tenant, (bytes, register) => quotas.admitStored(tenant, bytes, register));
       return reply.status(201).header('location', `/v1/datasets/${record.id}`).send(record);
     },
   );
 
   app.get(
     '',
-    { schema: { summary: 'List datasets, newest first', tags: ['datasets'], response: { 200: DatasetList } } },
-    async () => ({ datasets: await datasets.list() }),
+    { config: { scope: 'train' }, schema: { summary: "List datasets (the caller's tenant's; all for admins), newest first", tags: ['datasets'], response: { 200: DatasetList } } },
+    async (request) => ({ datasets: await datasets.list(listedTenant(principal(request))) }),
   );
 
   app.get(
     '/:id',
-    { schema: { summary: 'A dataset with its classes', tags: ['datasets'], params: IdParams, response: { 200: Dataset, ...errors(404) } } },
-    async (request) => {
-      const record = await datasets.get(request.params.id);
-      if (!record) throw notFound('dataset', request.params.id);
-      return record;
+    {
+      config: { scope: 'train' },
+      schema: { summary: 'A dataset with its classes', tags: ['datasets'], params: IdParams, response: { 200: Dataset, ...errors(404) } },
     },
+    async (request) => visible(principal(request), await datasets.get(request.params.id), 'dataset', request.params.id),
   );
 
   app.delete(
     '/:id',
     {
+      config: { scope: 'train', budget: 'train' },
       schema: {
         summary: 'Delete a dataset (refused while a queued or running job uses it)',
         tags: ['datasets'],
@@ -77,10 +81,11 @@ const datasetRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, { de
     },
     async (request, reply) => {
       const { id } = request.params;
-      if (!(await datasets.get(id))) throw notFound('dataset', id);
+      const record = visible(principal(request), await datasets.get(id), 'dataset', id);
       if (await jobs.usesDataset(id)) throw new ServiceError('conflict', `dataset ${id} is used by a queued or running job`);
-      await datasets.delete(id);
+      // The file first: if the store cannot delete it, the dataset stays whole and the client may retry.
       await storage.remove(storageKeys.datasetDir(id));
+      await datasets.delete(record);
       return reply.status(204).send();
     },
   );

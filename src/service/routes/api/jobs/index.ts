@@ -1,8 +1,11 @@
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { defaultTrainConfig, type TrainConfig } from '../../../core.js';
+import { listedTenant, visible } from '../../../access.js';
 import type { AppDeps } from '../../../deps.js';
-import { notFound, ServiceError } from '../../../errors.js';
+import { ServiceError } from '../../../errors.js';
+import { principal } from '../../../plugins/auth.js';
 import { isTerminal } from '../../../queue/train-queue.js';
 import { errors, IdParams } from '../../../schemas/common.js';
 import { CreateJobBody, IdempotencyHeaders, Job, JobAccepted, JobList, JobListQuery, type CreateJobInput } from '../../../schemas/jobs.js';
@@ -13,7 +16,8 @@ function trainConfig({ datasetId: _, ...request }: CreateJobInput): TrainConfig 
 }
 
 const jobRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, { deps }) => {
-  const { jobs, datasets } = deps;
+  const { jobs, datasets, quotas } = deps;
+  const visibleJob = async (request: FastifyRequest, id: string) => visible(principal(request), await jobs.get(id), 'job', id);
   const openStreams = new Set<() => void>();
   app.addHook('preClose', async () => {
     for (const close of [...openStreams]) close();
@@ -22,8 +26,9 @@ const jobRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, { deps }
   app.post(
     '',
     {
+      config: { scope: 'train', budget: 'train' },
       schema: {
-        summary: 'Start a meta-training job',
+        summary: "Start a meta-training job on one of the caller's tenant's datasets",
         tags: ['jobs'],
         headers: IdempotencyHeaders,
         body: CreateJobBody,
@@ -32,8 +37,7 @@ const jobRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, { deps }
     },
     async (request, reply) => {
       const { datasetId } = request.body;
-      const dataset = await datasets.get(datasetId);
-      if (!dataset) throw notFound('dataset', datasetId);
+      const dataset = visible(principal(request), await datasets.get(datasetId), 'dataset', datasetId);
       const config = trainConfig(request.body);
       const classes = dataset.numClasses * (config.rotations && dataset.spec.image ? 4 : 1);
       if (config.episode.ways > classes) {
@@ -41,30 +45,33 @@ const jobRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, { deps }
           { in: 'body', path: '/episode/ways', message: `at most ${classes}` },
         ]);
       }
-      const job = await jobs.enqueue({ datasetId, config }, request.headers['idempotency-key']);
-      return reply.status(202).header('location', `/v1/jobs/${job.id}`).send({ id: job.id, status: job.status });
+      // A job trains on its own tenant's data only: it belongs to its dataset's tenant (the
+      // caller's, or any tenant's when an admin starts it).
+      const { tenant } = dataset;
+      const created = await jobs.enqueue({ datasetId, tenant, config }, request.headers['idempotency-key'], (add) => quotas.admitJob(tenant, add));
+      return reply.status(202).header('location', `/v1/jobs/${created.id}`).send({ id: created.id, status: created.status });
     },
   );
 
   app.get(
     '',
-    { schema: { summary: 'List jobs, newest first', tags: ['jobs'], querystring: JobListQuery, response: { 200: JobList } } },
-    async (request) => ({ jobs: await jobs.list(request.query.status, request.query.limit) }),
+    {
+      config: { scope: 'train' },
+      schema: { summary: "List jobs (the caller's tenant's; all for admins), newest first", tags: ['jobs'], querystring: JobListQuery, response: { 200: JobList } },
+    },
+    async (request) => ({ jobs: await jobs.list(request.query.status, request.query.limit, listedTenant(principal(request))) }),
   );
 
   app.get(
     '/:id',
-    { schema: { summary: 'A job with its progress', tags: ['jobs'], params: IdParams, response: { 200: Job, ...errors(404) } } },
-    async (request) => {
-      const job = await jobs.get(request.params.id);
-      if (!job) throw notFound('job', request.params.id);
-      return job;
-    },
+    { config: { scope: 'train' }, schema: { summary: 'A job with its progress', tags: ['jobs'], params: IdParams, response: { 200: Job, ...errors(404) } } },
+    async (request) => visibleJob(request, request.params.id),
   );
 
   app.get(
     '/:id/events',
     {
+      config: { scope: 'train' },
       schema: {
         summary: 'Server-Sent Events: the job on every change, ending with its final state',
         description: '`event: progress` while the job is queued or running, then one `event: done`; each `data` is a Job.',
@@ -74,15 +81,14 @@ const jobRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, { deps }
       },
     },
     async (request, reply) => {
-      const job = await jobs.get(request.params.id);
-      if (!job) throw notFound('job', request.params.id);
-      await streamJobEvents(jobs, job, request, reply, openStreams);
+      await streamJobEvents(jobs, await visibleJob(request, request.params.id), request, reply, openStreams);
     },
   );
 
   app.post(
     '/:id/cancel',
     {
+      config: { scope: 'train', budget: 'train' },
       schema: {
         summary: 'Cancel a job: it stops within one meta-iteration and keeps its last checkpoint',
         tags: ['jobs'],
@@ -91,10 +97,10 @@ const jobRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, { deps }
       },
     },
     async (request, reply) => {
-      const job = await jobs.cancel(request.params.id);
-      if (!job) throw notFound('job', request.params.id);
-      if (isTerminal(job.status) && job.status !== 'cancelled') throw new ServiceError('conflict', `job ${job.id} has already ${job.status}`);
-      return reply.status(202).send(job);
+      const { id } = await visibleJob(request, request.params.id);
+      const cancelled = visible(principal(request), await jobs.cancel(id), 'job', id);
+      if (isTerminal(cancelled.status) && cancelled.status !== 'cancelled') throw new ServiceError('conflict', `job ${id} has already ${cancelled.status}`);
+      return reply.status(202).send(cancelled);
     },
   );
 };

@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { listedTenant } from '../../../access.js';
 import type { AppDeps } from '../../../deps.js';
-import { notFound } from '../../../errors.js';
+import { principal } from '../../../plugins/auth.js';
 import type { ModelRecord } from '../../../registry/models.js';
 import { errors, IdParams } from '../../../schemas/common.js';
 import { Adaptation, CreateAdaptationBody, Model, ModelList, PredictBody, PredictResponse } from '../../../schemas/models.js';
@@ -14,13 +15,17 @@ const modelRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, { deps
 
   app.get(
     '',
-    { schema: { summary: 'List models, newest first', tags: ['models'], response: { 200: ModelList } } },
-    async () => ({ models: (await models.list()).map(summary) }),
+    {
+      config: { scope: 'predict' },
+      schema: { summary: "List models (the caller's tenant's; all for admins), newest first", tags: ['models'], response: { 200: ModelList } },
+    },
+    async (request) => ({ models: (await models.list(listedTenant(principal(request)))).map(summary) }),
   );
 
   app.get(
     '/:id',
     {
+      config: { scope: 'predict' },
       schema: {
         summary: 'A model: configuration, dataset, evaluation with baselines, checkpoints',
         tags: ['models'],
@@ -29,8 +34,7 @@ const modelRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, { deps
       },
     },
     async (request) => {
-      const model = await models.get(request.params.id);
-      if (!model) throw notFound('model', request.params.id);
+      const model = await predictions.model(principal(request), request.params.id);
       return { ...summary(model), config: { ...model.config } };
     },
   );
@@ -38,6 +42,7 @@ const modelRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, { deps
   app.delete(
     '/:id',
     {
+      config: { scope: 'train', budget: 'train' },
       schema: {
         summary: 'Delete a model, its checkpoints and its adaptations',
         tags: ['models'],
@@ -46,11 +51,11 @@ const modelRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, { deps
       },
     },
     async (request, reply) => {
-      const model = await models.get(request.params.id);
-      if (!model) throw notFound('model', request.params.id);
-      await models.delete(model.id);
-      await predictions.forgetModel(model.id);
+      const model = await predictions.model(principal(request), request.params.id);
+      // The checkpoints first: if the store cannot delete them, the model stays whole and the client may retry.
       await storage.remove(storageKeys.run(model.jobId));
+      await models.delete(model);
+      await predictions.forgetModel(model);
       return reply.status(204).send();
     },
   );
@@ -58,6 +63,7 @@ const modelRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, { deps
   app.post(
     '/:id/predict',
     {
+      config: { scope: 'predict', budget: 'predict' },
       schema: {
         summary: 'Adapt to a support set and classify queries in one call',
         tags: ['models'],
@@ -68,13 +74,14 @@ const modelRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, { deps
     },
     async (request) => {
       const { support, queries, steps } = request.body;
-      return predictions.predict(request.params.id, support, queries, steps);
+      return predictions.predict(principal(request), request.params.id, support, queries, steps);
     },
   );
 
   app.post(
     '/:id/adaptations',
     {
+      config: { scope: 'predict', budget: 'predict' },
       schema: {
         summary: 'Adapt to a support set once; predict with the adaptation many times',
         tags: ['adaptations'],
@@ -84,7 +91,7 @@ const modelRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, { deps
       },
     },
     async (request, reply) => {
-      const adaptation = await predictions.createAdaptation(request.params.id, request.body.support, request.body.steps);
+      const adaptation = await predictions.createAdaptation(principal(request), request.params.id, request.body.support, request.body.steps);
       return reply.status(201).header('location', `/v1/adaptations/${adaptation.id}`).send(adaptation);
     },
   );
