@@ -11,6 +11,8 @@ import { datasetRegistry } from '../registry/datasets.js';
 import { modelIdForJob, modelRegistry, type ModelRecord } from '../registry/models.js';
 import { LocalStorage } from '../storage/local.js';
 import { storageKeys } from '../storage/storage.js';
+import { MetricHistory } from './metric-history.js';
+import { MetricSampler } from './metric-sampler.js';
 import { cancelKey, type StopReason, type TrainJobData, type TrainJobProgress, type TrainJobResult } from './types.js';
 
 const config = loadConfig();
@@ -18,6 +20,7 @@ const redis = createRedis(config.redisUrl ?? DEFAULT_REDIS_URL, 'client', 'fewsh
 const storage = new LocalStorage(config.dataDir);
 const datasets = datasetRegistry(redis, config.prefix);
 const models = modelRegistry(redis, config.prefix);
+const history = new MetricHistory(redis, config.prefix);
 let backend: Promise<BackendInfo> | null = null;
 
 // The worker that forked us is gone (killed): its lock will lapse and another worker resumes the
@@ -54,6 +57,7 @@ export default async function train(job: Job, token?: string, signal?: AbortSign
   const stop = new AbortController();
   signal?.addEventListener('abort', () => stop.abort(signal.reason), { once: true });
   let firstIteration = true;
+  const sampler = new MetricSampler({ iterations: trainConfig.outer.iterations, validationEvery: trainConfig.validation.every });
   let reportedAt = 0;
   const report = async (force: boolean) => {
     if (!force && Date.now() - reportedAt < REPORT_INTERVAL_MS) return;
@@ -71,11 +75,16 @@ export default async function train(job: Job, token?: string, signal?: AbortSign
       if (firstIteration) {
         firstIteration = false;
         await job.log(`attempt ${job.attemptsStarted}: first iteration ${progress.iteration} of ${progress.iterations}`);
+        await history.restart(jobId, progress);
       }
       state.progress = progress;
-      await report(progress.iteration === progress.iterations);
+      // A point is stored before the progress that announces it, and before the run can write
+      // its iteration's checkpoint: a resumed run finds the history complete up to where it resumes.
+      const point = sampler.offer(progress);
       // Awaiting Redis here also lets this process's event loop turn once per iteration.
-      if (await isCancelled()) stop.abort('cancelled' satisfies StopReason);
+      const [cancelled] = await Promise.all([isCancelled(), point && history.append(jobId, point)]);
+      await report(progress.iteration === progress.iterations);
+      if (cancelled) stop.abort('cancelled' satisfies StopReason);
     },
     onCheckpoint: async ({ iteration, path }) => {
       state.checkpoints = [...state.checkpoints.filter((c) => c.iteration !== iteration), { iteration, key: storage.keyOf(path) }];
