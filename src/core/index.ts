@@ -22,3 +22,5 @@ export { trainRun } from './training/run.js';
 export { loadPredictor } from './adaptation/predictor.js';
 export { evaluateCheckpoint } from './evaluation/evaluate.js';
 export { resolveCheckpoint } from './checkpoint/run-dir.js';
+export { readManifest } from './checkpoint/checkpoint.js';
+export type { CheckpointManifest } from './checkpoint/checkpoint.js';

@@ -1,12 +1,14 @@
 // The service's door to the core: everything it uses comes through here (and core-data.ts).
-export { ALGORITHMS, CoreError, defaultTrainConfig, initBackend, loadPredictor, trainRun } from '../core/index.js';
+export { ALGORITHMS, CoreError, defaultTrainConfig, initBackend, loadPredictor, readManifest, trainRun } from '../core/index.js';
 export type {
   AdaptedTask,
   Algorithm,
   BackendInfo,
   BackendPreference,
   CheckpointInfo,
+  CheckpointManifest,
   ClassDataset,
+  ClassSplitHint,
   CoreErrorCode,
   EvaluationReport,
   FeatureRows,

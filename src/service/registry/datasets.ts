@@ -1,7 +1,8 @@
 import type { Redis } from 'ioredis';
-import type { ClassDataset, InputSpec, Modality } from '../core.js';
+import type { ClassDataset, ClassSplitHint, InputSpec, Modality } from '../core.js';
 import { MODALITIES, saveDataset } from '../core-data.js';
 import { newId } from '../ids.js';
+import { pickTextSamples } from '../preview/text-samples.js';
 import { storageKeys, type Storage } from '../storage/storage.js';
 import { RecordStore } from './records.js';
 
@@ -16,13 +17,25 @@ export interface DatasetRecord {
   /** Storage key of the dataset file. */
   key: string;
   createdAt: string;
+  /** The class split the data's publisher defines (class indices), which training follows. */
+  split?: ClassSplitHint;
+  /** A few lines of each class (by class index) for a dataset made from texts. */
+  textSamples?: string[][];
 }
 
 export const datasetRegistry = (redis: Redis, prefix: string) => new RecordStore<DatasetRecord>(redis, prefix, 'dataset');
 export type DatasetRegistry = ReturnType<typeof datasetRegistry>;
 
-/** Writes `dataset` to storage and registers it; every way in (API, CLI importers) ends here. */
-export async function storeDataset(storage: Storage, registry: DatasetRegistry, dataset: ClassDataset): Promise<DatasetRecord> {
+/**
+ * Writes `dataset` to storage and registers it; every way in (API, CLI importers) ends here.
+ * `texts[i]` is row i's raw text, where the caller still has it.
+ */
+export async function storeDataset(
+  storage: Storage,
+  registry: DatasetRegistry,
+  dataset: ClassDataset,
+  texts: readonly (string | undefined)[] = [],
+): Promise<DatasetRecord> {
   const id = newId('ds');
   const key = storageKeys.dataset(id);
   await saveDataset(await storage.path(key), dataset);
@@ -40,6 +53,9 @@ export async function storeDataset(storage: Storage, registry: DatasetRegistry, 
     key,
     createdAt: new Date().toISOString(),
   };
+  if (dataset.split) record.split = dataset.split;
+  const textSamples = pickTextSamples(dataset.labels, texts, dataset.classNames.length);
+  if (textSamples) record.textSamples = textSamples;
   await registry.create(record);
   return record;
 }

@@ -40,11 +40,11 @@ const datasetRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, { de
           { in: 'querystring', path: '/name', message: 'required' },
         ]);
       }
-      const dataset =
-        body instanceof Upload
-          ? await loadImageFolder(body.path, { imageSize, channels, name })
-          : await buildDataset(name, Array.isArray(body) ? body : body.examples, { imageSize, channels });
-      const record = await storeDataset(storage, datasets, dataset);
+      const examples = body instanceof Upload ? null : Array.isArray(body) ? body : body.examples;
+      const dataset = examples
+        ? await buildDataset(name, examples, { imageSize, channels })
+        : await loadImageFolder((body as Upload).path, { imageSize, channels, name });
+      const record = await storeDataset(storage, datasets, dataset, examples?.map((e) => e.text));
       return reply.status(201).header('location', `/v1/datasets/${record.id}`).send(record);
     },
   );

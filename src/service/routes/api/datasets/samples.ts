@@ -1,0 +1,46 @@
+// GET /v1/datasets/:id/samples: a page of classes with a few examples each (thumbnails, lines,
+// vector heads). Datasets never change, so pages are kept in a small cache.
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { loadDataset } from '../../../core-data.js';
+import type { AppDeps } from '../../../deps.js';
+import { notFound } from '../../../errors.js';
+import { LruCache } from '../../../prediction/lru.js';
+import { samplePage, type SamplePage } from '../../../preview/dataset-samples.js';
+import { errors, IdParams } from '../../../schemas/common.js';
+import { DatasetSamples, DatasetSamplesQuery } from '../../../schemas/dataset-samples.js';
+
+const CACHED_PAGES = 32;
+
+const datasetSampleRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, { deps }) => {
+  const pages = new LruCache<string, Promise<SamplePage>>(CACHED_PAGES, () => {});
+
+  app.get(
+    '/:id/samples',
+    {
+      config: { scope: 'train' },
+      schema: {
+        summary: 'A page of classes with sample images, lines of text and vectors',
+        tags: ['datasets'],
+        params: IdParams,
+        querystring: DatasetSamplesQuery,
+        response: { 200: DatasetSamples, ...errors(404) },
+      },
+    },
+    async (request) => {
+      const record = await deps.datasets.get(request.params.id);
+      if (!record) throw notFound('dataset', request.params.id);
+      const { offset, limit, perClass } = request.query;
+      const key = `${record.id}/${offset}/${limit}/${perClass}`;
+      let page = pages.get(key);
+      if (!page) {
+        page = deps.storage.path(record.key).then(loadDataset).then((dataset) => samplePage(record, dataset, { offset, limit, perClass }));
+        pages.set(key, page);
+        // A failed read is not kept: the next request tries again.
+        page.catch(() => pages.delete(key));
+      }
+      return page;
+    },
+  );
+};
+
+export default datasetSampleRoutes;
