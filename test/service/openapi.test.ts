@@ -36,13 +36,16 @@ test('the document covers every route, with request bodies from the zod schemas'
     '/v1/adaptations/{id}/predict',
     '/v1/datasets',
     '/v1/datasets/{id}',
+    '/v1/datasets/{id}/samples',
     '/v1/jobs',
     '/v1/jobs/{id}',
     '/v1/jobs/{id}/cancel',
     '/v1/jobs/{id}/events',
+    '/v1/jobs/{id}/metrics',
     '/v1/models',
     '/v1/models/{id}',
     '/v1/models/{id}/adaptations',
+    '/v1/models/{id}/manifest',
     '/v1/models/{id}/predict',
   ]);
   const upload = doc.paths['/v1/datasets'].post.requestBody.content;
