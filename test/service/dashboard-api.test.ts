@@ -10,22 +10,18 @@ import { buildApp } from '../../src/service/app.js';
 import { createDeps } from '../../src/service/deps.js';
 import { createLogger } from '../../src/service/logger.js';
 import { MetricHistory } from '../../src/service/queue/metric-history.js';
-import { startTrainWorker, type TrainWorker } from '../../src/service/queue/worker.js';
 import { createRedis } from '../../src/service/redis.js';
-import { REDIS_URL, startApp, testEnv, uploadClusters, waitFor, type TestApp, type TestEnv } from './helpers.js';
+import { REDIS_URL, startAppWithWorker, testEnv, uploadClusters, waitFor, type TestApp, type TestEnv } from './helpers.js';
 
 let env: TestEnv;
 let app: TestApp;
-let worker: TrainWorker;
 
 before(async () => {
   // Keep one finished job: the second job's end removes the first, and its history with it.
   env = await testEnv({ FEWSHOT_KEEP_JOBS: '1' });
-  app = await startApp(env.config);
-  worker = startTrainWorker(env.config, REDIS_URL, createLogger(env.config.logLevel, 'test-worker'));
+  app = await startAppWithWorker(env.config);
 });
 after(async () => {
-  await worker.close();
   await app.close();
   await env.cleanup();
 });

@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Progress } from '../../src/service/core.js';
-import { MAX_POINTS, MetricSampler, type MetricPoint } from '../../src/service/queue/metric-sampler.js';
+import type { MetricPoint } from '../../src/service/http-types.js';
+import { MAX_POINTS, MetricSampler } from '../../src/service/queue/metric-sampler.js';
 
 const progress = (iteration: number, iterations: number, extra: Partial<Progress> = {}): Progress => ({
   iteration,

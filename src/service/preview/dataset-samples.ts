@@ -3,20 +3,8 @@
 // the first values of vectors.
 import sharp from 'sharp';
 import type { ClassDataset, InputSpec } from '../core.js';
+import type { SamplePage } from '../http-types.js';
 import type { DatasetRecord } from '../registry/datasets.js';
-
-export interface SamplePage {
-  datasetId: string;
-  totalClasses: number;
-  offset: number;
-  classes: {
-    index: number;
-    name: string;
-    examples: number;
-    samples: { row: number; image?: string; vector?: number[] }[];
-    texts: string[];
-  }[];
-}
 
 /** Vectors are cut to their first values: enough to tell classes apart at a glance. */
 const VECTOR_VALUES = 8;

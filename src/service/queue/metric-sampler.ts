@@ -1,18 +1,7 @@
 // Turns a run's stream of progress reports into the points of its metric history, bounded
 // whatever the run's length: on long runs one point stands for a window of iterations.
 import type { Progress } from '../core.js';
-
-export interface MetricPoint {
-  iteration: number;
-  phase: Progress['phase'];
-  /** Mean meta-training query loss / accuracy over the iterations since the previous point. */
-  loss: number;
-  accuracy: number;
-  /** Measured at this iteration; null where no validation ran. */
-  validationAccuracy: number | null;
-  tasksPerSecond: number;
-  time: string;
-}
+import type { MetricPoint } from '../http-types.js';
 
 /** At most this many meta-training points, and as many validation points, per job. */
 export const MAX_POINTS = 2000;

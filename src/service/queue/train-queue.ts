@@ -9,9 +9,9 @@ import { ServiceError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { Logger } from '../logger.js';
 import { createRedis } from '../redis.js';
+import type { MetricPoint } from '../http-types.js';
 import type { JobStatus, JobView } from '../schemas/jobs.js';
 import { MetricHistory } from './metric-history.js';
-import type { MetricPoint } from './metric-sampler.js';
 import { cancelKey, TRAIN_QUEUE, type TrainJobData, type TrainJobProgress, type TrainJobResult } from './types.js';
 
 type TrainJob = Job<TrainJobData, TrainJobResult>;

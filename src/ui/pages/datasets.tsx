@@ -71,7 +71,7 @@ function SplitCard({ dataset }: { dataset: Dataset }) {
       </section>
     );
   }
-  const names = (indices: number[]) => indices.map((i) => dataset.classes[i]?.name ?? String(i));
+  const names = (indices: readonly number[]) => indices.map((i) => dataset.classes[i]?.name ?? String(i));
   return (
     <section class="card">
       <h3>The publisher's class split</h3>

@@ -4,8 +4,9 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { loadDataset } from '../../../core-data.js';
 import type { AppDeps } from '../../../deps.js';
 import { notFound } from '../../../errors.js';
+import type { SamplePage } from '../../../http-types.js';
 import { LruCache } from '../../../prediction/lru.js';
-import { samplePage, type SamplePage } from '../../../preview/dataset-samples.js';
+import { samplePage } from '../../../preview/dataset-samples.js';
 import { errors, IdParams } from '../../../schemas/common.js';
 import { DatasetSamples, DatasetSamplesQuery } from '../../../schemas/dataset-samples.js';
 

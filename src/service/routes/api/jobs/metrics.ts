@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppDeps } from '../../../deps.js';
 import { notFound } from '../../../errors.js';
-import type { MetricPoint } from '../../../queue/metric-sampler.js';
+import type { MetricPoint } from '../../../http-types.js';
 import { errors, IdParams } from '../../../schemas/common.js';
 import { JobMetrics, JobMetricsQuery } from '../../../schemas/job-metrics.js';
 
