@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TrainQueue } from '../queue/train-queue.js';
 import { scopeRoutes } from '../route-scope.js';
 
-export const QUEUE_BOARD_PATH = '/admin/queues';
+const QUEUE_BOARD_PATH = '/admin/queues';
 
 export async function installQueueBoard(app: FastifyInstance, jobs: TrainQueue): Promise<void> {
   const adapter = new FastifyAdapter();

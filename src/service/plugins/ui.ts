@@ -6,7 +6,7 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 import { scopeRoutes } from '../route-scope.js';
 
-export const UI_ROOT = fileURLToPath(new URL('../../ui/public/', import.meta.url));
+const UI_ROOT = fileURLToPath(new URL('../../ui/public/', import.meta.url));
 
 export async function installUi(app: FastifyInstance): Promise<void> {
   await app.register(async (ui) => {

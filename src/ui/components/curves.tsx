@@ -39,13 +39,14 @@ const accuracyOptions: Omit<uPlot.Options, 'width'> = {
 
 export function LearningCurves({ points }: { points: readonly MetricPoint[] }) {
   // Later phases (evaluation) repeat the last iteration: the curves are meta-training only.
-  const training = useMemo(() => points.filter((p) => p.phase === 'meta-training'), [points]);
-  const x = training.map((p) => p.iteration);
-  const loss: uPlot.AlignedData = useMemo(() => [x, training.map((p) => p.loss)], [training]);
-  const accuracy: uPlot.AlignedData = useMemo(
-    () => [x, training.map((p) => p.accuracy), training.map((p) => p.validationAccuracy)],
-    [training],
-  );
+  const { loss, accuracy } = useMemo(() => {
+    const training = points.filter((p) => p.phase === 'meta-training');
+    const x = training.map((p) => p.iteration);
+    return {
+      loss: [x, training.map((p) => p.loss)] as uPlot.AlignedData,
+      accuracy: [x, training.map((p) => p.accuracy), training.map((p) => p.validationAccuracy)] as uPlot.AlignedData,
+    };
+  }, [points]);
   return (
     <div class="grid two">
       <section class="card">
