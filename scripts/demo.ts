@@ -408,7 +408,7 @@ async function main(): Promise<number> {
   step('Starting `fewshot serve --with-worker` (node bin/fewshot.js)');
   const service = await startService({ prefix: 'fewshot-demo' });
   const r = service.readiness;
-  say(`${green('✓')} ready at ${service.url} in ${secs(service.startMs)} (pid ${service.pid})`);
+  say(`${green('✓')} ready at ${service.url} in ${secs(service.startMs)} (pid ${service.pid}); dashboard at ${service.url}/ui/ while the demo runs`);
   say(
     dim(
       `backend ${r.backend.name}${r.backend.device ? ` (${r.backend.device})` : ''}; ${r.workers.count} training worker; ` +

@@ -12,41 +12,44 @@ import { Redis } from 'ioredis';
 import { REPO_ROOT } from './shared.js';
 import { freePort } from '../../src/service/local-redis.js';
 import { generateKey } from '../../src/service/registry/keys.js';
-import type { Accuracy, EvaluationReport as Evaluation, Progress } from '../../src/core/api.js';
+import type {
+  Adaptation,
+  Algorithm,
+  Dataset,
+  DatasetSummary,
+  Example,
+  Job,
+  JobStatus,
+  Model,
+  Prediction,
+  PredictResponse,
+  Query,
+  Readiness,
+} from '../../src/service/http-types.js';
 
 // ---------------------------------------------------------------------------------------------
-// The HTTP contract (responses as the service serialises them)
+// The HTTP contract: responses as the service serialises them (shared with the dashboard), and
+// the requests this client builds
 
-export interface Example {
-  label: string;
-  text?: string;
-  /** PNG or JPEG, base64 or a data: URL. */
-  image?: string;
-  vector?: number[];
-}
-export type Query = Omit<Example, 'label'>;
-
-export type Modality = 'image' | 'text' | 'vector';
-export type Algorithm = 'maml' | 'fomaml' | 'reptile' | 'protonet';
-export type JobStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
-
-export interface DatasetSummary {
-  id: string;
-  name: string;
-  numClasses: number;
-  numExamples: number;
-  modalities: Modality[];
-  createdAt: string;
-}
-
-export interface Dataset extends DatasetSummary {
-  classes: { name: string; examples: number }[];
-  spec: {
-    image?: { height: number; width: number; channels: number };
-    text?: { features: number };
-    vector?: { dim: number };
-  };
-}
+export type {
+  Accuracy,
+  Adaptation,
+  Algorithm,
+  Backend,
+  Dataset,
+  DatasetSummary,
+  EvaluationReport as Evaluation,
+  Example,
+  Job,
+  JobStatus,
+  Modality,
+  Model,
+  Prediction,
+  PredictResponse,
+  Progress,
+  Query,
+  Readiness,
+} from '../../src/service/http-types.js';
 
 export interface CreateJob {
   datasetId: string;
@@ -63,77 +66,10 @@ export interface CreateJob {
   rotations?: boolean;
 }
 
-export type { Progress } from '../../src/core/api.js';
-
-export interface Backend {
-  name: string;
-  device: string | null;
-}
-
-export interface Job {
-  id: string;
-  status: JobStatus;
-  datasetId: string;
-  algorithm: Algorithm;
-  progress: Progress | null;
-  checkpoints: number[];
-  modelId?: string;
-  error?: string;
-  backend?: Backend;
-  attempts: number;
-  createdAt: string;
-  startedAt?: string;
-  finishedAt?: string;
-}
-
-export type { Accuracy, EvaluationReport as Evaluation } from '../../src/core/api.js';
-
-export interface Model {
-  id: string;
-  jobId: string;
-  datasetId: string;
-  datasetName: string;
-  algorithm: Algorithm;
-  accuracy: Accuracy | null;
-  createdAt: string;
-  config: Record<string, unknown>;
-  evaluation: Evaluation | null;
-  bestValidationAccuracy: number | null;
-  iterations: number;
-  checkpoints: { iteration: number }[];
-  backend: Backend | null;
-}
-
-export interface Prediction {
-  label: string;
-  confidence: number;
-  scores: Record<string, number>;
-}
-
 export interface PredictRequest {
   support: Example[];
   queries: Query[];
   steps?: number;
-}
-
-export interface PredictResponse {
-  predictions: Prediction[];
-  adaptation: { steps: number; ms: number };
-}
-
-export interface Adaptation {
-  id: string;
-  modelId: string;
-  labels: string[];
-  steps: number;
-  expiresAt: string;
-}
-
-export interface Readiness {
-  status: 'ready' | 'not_ready';
-  redis: { ok: boolean; latencyMs: number | null; error?: string };
-  backend: Backend & { error?: string };
-  workers: { count: number; names: string[] };
 }
 
 /** A non-2xx answer, in the service's one error shape. */

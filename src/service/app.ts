@@ -8,13 +8,18 @@ import { installContentTypes } from './plugins/content-types.js';
 import { installDocs } from './plugins/docs.js';
 import { installErrorHandling } from './plugins/errors.js';
 import { installMetrics } from './plugins/metrics.js';
+import { installQueueBoard } from './plugins/queue-board.js';
 import { installRateLimit } from './plugins/rate-limit.js';
 import { installSecurityHeaders } from './plugins/security-headers.js';
+import { installUi } from './plugins/ui.js';
 import adaptationRoutes from './routes/api/adaptations/index.js';
 import datasetRoutes from './routes/api/datasets/index.js';
+import datasetSampleRoutes from './routes/api/datasets/samples.js';
 import jobRoutes from './routes/api/jobs/index.js';
+import jobMetricsRoutes from './routes/api/jobs/metrics.js';
 import keyRoutes from './routes/api/keys/index.js';
 import modelRoutes from './routes/api/models/index.js';
+import modelManifestRoutes from './routes/api/models/manifest.js';
 import sessionRoutes from './routes/api/session/index.js';
 import { healthRoutes } from './routes/health.js';
 
@@ -38,13 +43,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   installContentTypes(app, join(config.dataDir, 'uploads'), { body: config.bodyLimit, upload: config.uploadLimit });
   await installDocs(app);
   installMetrics(app, deps.jobs);
+  await installUi(app);
+  await installQueueBoard(app, deps.jobs);
 
   await app.register(healthRoutes, { deps });
   await app.register(sessionRoutes, { prefix: '/v1/session', deps });
   await app.register(keyRoutes, { prefix: '/v1/keys', deps });
   await app.register(datasetRoutes, { prefix: '/v1/datasets', deps });
+  await app.register(datasetSampleRoutes, { prefix: '/v1/datasets', deps });
   await app.register(jobRoutes, { prefix: '/v1/jobs', deps });
+  await app.register(jobMetricsRoutes, { prefix: '/v1/jobs', deps });
   await app.register(modelRoutes, { prefix: '/v1/models', deps });
+  await app.register(modelManifestRoutes, { prefix: '/v1/models', deps });
   await app.register(adaptationRoutes, { prefix: '/v1/adaptations', deps });
   return app;
 }

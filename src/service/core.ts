@@ -6,6 +6,7 @@ export {
   defaultTrainConfig,
   initBackend,
   loadPredictor,
+  readManifest,
   trainRun,
   verifyCheckpoint,
 } from '../core/index.js';
@@ -15,7 +16,9 @@ export type {
   BackendInfo,
   BackendPreference,
   CheckpointInfo,
+  CheckpointManifest,
   ClassDataset,
+  ClassSplitHint,
   CoreErrorCode,
   EvaluationReport,
   FeatureRows,

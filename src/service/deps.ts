@@ -21,6 +21,8 @@ export interface AppDeps {
   log: Logger;
   redis: Redis;
   storage: Storage;
+  /** Training runs' checkpoints in `storage`, fetched and verified once per process. */
+  runs: RunStorage;
   keys: KeyRegistry;
   datasets: DatasetRegistry;
   models: ModelRegistry;
@@ -40,7 +42,8 @@ export function createDeps(config: ServiceConfig, redisUrl: string, log: Logger)
   const models = modelRegistry(redis, config.prefix);
   const jobs = new TrainQueue(config, redisUrl, redis, log);
   const runner = new PredictionRunner(config, redisUrl, log);
-  const predictions = new PredictionService(runner, models, new AdaptationRegistry(redis, config.prefix), new RunStorage(storage), {
+  const runs = new RunStorage(storage);
+  const predictions = new PredictionService(runner, models, new AdaptationRegistry(redis, config.prefix), runs, {
     ttlSeconds: config.adaptationTtlSeconds,
     support: config.maxSupport,
     queries: config.maxQueries,
@@ -50,6 +53,7 @@ export function createDeps(config: ServiceConfig, redisUrl: string, log: Logger)
     log,
     redis,
     storage,
+    runs,
     keys: new KeyRegistry(redis, config.prefix),
     datasets,
     models,

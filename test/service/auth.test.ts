@@ -71,6 +71,14 @@ describe('the scope matrix, generated from the registered routes', () => {
     'POST /v1/models/:id/adaptations': 'predict',
     'POST /v1/adaptations/:id/predict': 'predict',
     'DELETE /v1/adaptations/:id': 'predict',
+    // The dashboard (#14): its files are public, what it reads is not.
+    'GET /': 'public',
+    'GET /ui': 'public',
+    'GET /ui/*': 'public',
+    'GET /v1/jobs/:id/metrics': 'train',
+    'GET /v1/datasets/:id/samples': 'train',
+    'GET /v1/models/:id/manifest': 'predict',
+    'GET /admin/queues/': 'admin',
   };
 
   test('every route declares the scope this issue gave it', () => {

@@ -11,6 +11,7 @@ import { loadConfig, type ServiceConfig } from '../../src/service/config.js';
 import { createDeps, type AppDeps } from '../../src/service/deps.js';
 import { createLogger } from '../../src/service/logger.js';
 import type { Redis } from 'ioredis';
+import { startTrainWorker } from '../../src/service/queue/worker.js';
 import { createRedis, DEFAULT_REDIS_URL } from '../../src/service/redis.js';
 import { Random } from '../../src/core/random.js';
 
@@ -87,6 +88,19 @@ export async function startApp(config: ServiceConfig): Promise<TestApp> {
     async close() {
       await app.close();
       await deps.close();
+    },
+  };
+}
+
+/** The app and an in-process training worker (its jobs train in forked children); close() stops both. */
+export async function startAppWithWorker(config: ServiceConfig): Promise<TestApp> {
+  const app = await startApp(config);
+  const worker = startTrainWorker(config, REDIS_URL, createLogger(config.logLevel, 'test-worker'));
+  return {
+    ...app,
+    async close() {
+      await worker.close();
+      await app.close();
     },
   };
 }

@@ -67,6 +67,11 @@ test('SIGKILL mid-job resumes from the last checkpoint; SIGTERM hands the job ba
   const killedAt = await getJob();
   const lastCheckpoint = Math.max(...killedAt.checkpoints);
   assert.ok(killedAt.progress.iteration < 300, 'killed mid-job');
+  type Point = { iteration: number; phase: string; time: string };
+  const history = async () => (await app.api.get(`/v1/jobs/${body.id}/metrics`).expect(200)).body.points as Point[];
+  const upToCheckpoint = (points: Point[]) => points.filter((p) => p.iteration <= lastCheckpoint);
+  const firstAttempt = await history();
+  assert.ok(upToCheckpoint(firstAttempt).length === lastCheckpoint, 'every iteration up to the checkpoint is in the history');
 
   // 2. Another worker notices the stalled job once the lock lapses and resumes it.
   const second = spawnWorker();
@@ -92,6 +97,20 @@ test('SIGKILL mid-job resumes from the last checkpoint; SIGTERM hands the job ba
   assert.equal(done.attempts, 3);
   const thirdStart = (await firstIteration(3))!;
   assert.ok(thirdStart > resumedAt + 20, `third attempt started at ${thirdStart}`);
+
+  // The metric history survived both workers: each iteration exactly once, the first attempt's
+  // points up to its checkpoint as it wrote them, the iterations it lost written again later.
+  const points = (await history()).filter((p) => p.phase === 'meta-training');
+  assert.deepEqual(
+    points.map((p) => p.iteration),
+    Array.from({ length: 300 }, (_, i) => i + 1),
+  );
+  assert.deepEqual(upToCheckpoint(points), upToCheckpoint(firstAttempt));
+  const lastOfFirst = firstAttempt.filter((p) => p.iteration > lastCheckpoint);
+  for (const lost of lastOfFirst) {
+    const again = points.find((p) => p.iteration === lost.iteration)!;
+    assert.ok(Date.parse(again.time) > Date.parse(lost.time), `iteration ${lost.iteration} written again by a later attempt`);
+  }
 
   const models = (await app.api.get('/v1/models').expect(200)).body.models.filter((m: { jobId: string }) => m.jobId === body.id);
   assert.equal(models.length, 1);

@@ -77,6 +77,7 @@ describe('isolation', () => {
     ] as const) {
       const requests = [
         client.get(`/v1/models/${ids.model}`),
+        client.get(`/v1/models/${ids.model}/manifest`),
         client.post(`/v1/models/${ids.model}/predict`).send({ support, queries }),
         client.post(`/v1/models/${ids.model}/adaptations`).send({ support }),
         client.post(`/v1/adaptations/${ids.adaptation}/predict`).send({ queries }),
@@ -84,10 +85,12 @@ describe('isolation', () => {
         ...(allowed === 'train'
           ? [
               client.get(`/v1/datasets/${ids.dataset}`),
+              client.get(`/v1/datasets/${ids.dataset}/samples`),
               client.delete(`/v1/datasets/${ids.dataset}`),
               client.post('/v1/jobs').send(tinyJob(ids.dataset)),
               client.get(`/v1/jobs/${ids.job}`),
               client.get(`/v1/jobs/${ids.job}/events`),
+              client.get(`/v1/jobs/${ids.job}/metrics`),
               client.post(`/v1/jobs/${ids.job}/cancel`),
               client.delete(`/v1/models/${ids.model}`),
             ]

@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import { ANONYMOUS, covers, scopeOf, type Principal, type RouteScope } from '../access.js';
 import { ServiceError } from '../errors.js';
 import { principalOf, type KeyRegistry } from '../registry/keys.js';
+import { sendError } from './errors.js';
 
 export const SESSION_COOKIE = 'fewshot_key';
 
@@ -72,11 +73,7 @@ export function installAuth(app: FastifyInstance, keys: KeyRegistry, enabled: bo
     routes.push(route);
   });
 
-  app.addHook('onRequest', async (request) => {
-    if (!enabled) {
-      request.principal = ANONYMOUS;
-      return;
-    }
+  const check = async (request: FastifyRequest) => {
     // An unknown URL asks for any valid key, then answers 404: its existence is no secret, callers' keys are.
     const needed = request.is404 ? 'predict' : scopeOf(request.routeOptions.config);
     if (needed === 'public') return;
@@ -87,6 +84,19 @@ export function installAuth(app: FastifyInstance, keys: KeyRegistry, enabled: bo
       throw new ServiceError('forbidden', `${request.method} ${request.routeOptions.url} needs a ${needed} key; this one is ${record.scope}`);
     }
     request.principal = principalOf(record);
+  };
+  app.addHook('onRequest', async (request, reply) => {
+    if (!enabled) {
+      request.principal = ANONYMOUS;
+      return;
+    }
+    // Answered here, not thrown: a third-party plugin's routes (the queue board) have an error
+    // handler of their own, which knows neither the error shape nor WWW-Authenticate.
+    try {
+      await check(request);
+    } catch (error) {
+      return sendError(request, reply, error);
+    }
   });
 }
 

@@ -1,6 +1,6 @@
 // Every error leaves the service in one JSON shape, {error: {code, message, details?}}, with
 // its status decided here and nowhere else. Stack traces stay in the log.
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { CoreError, type CoreErrorCode } from '../core.js';
 import { ServiceError } from '../errors.js';
@@ -56,13 +56,16 @@ function toHttp(error: unknown): HttpError {
   return { status: 500, code: 'internal', message: 'internal error' };
 }
 
+/** Answers `error` in the one shape; for hooks that must answer whatever error handler their route's context has. */
+export function sendError(request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply {
+  const { status, headers, ...body } = toHttp(error);
+  if (status >= 500) request.log.error({ err: error }, 'request failed');
+  if (headers) reply.headers(headers);
+  return reply.status(status).send({ error: body });
+}
+
 export function installErrorHandling(app: FastifyInstance): void {
-  app.setErrorHandler((error, request, reply) => {
-    const { status, headers, ...body } = toHttp(error);
-    if (status >= 500) request.log.error({ err: error }, 'request failed');
-    if (headers) reply.headers(headers);
-    return reply.status(status).send({ error: body });
-  });
+  app.setErrorHandler((error, request, reply) => sendError(request, reply, error));
   app.setNotFoundHandler((request, reply) =>
     reply.status(404).send({ error: { code: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` } }),
   );

@@ -13,6 +13,8 @@ import { modelIdForJob, modelRegistry, type ModelRecord } from '../registry/mode
 import { openStorage } from '../storage/open.js';
 import { RunStorage } from '../storage/runs.js';
 import { storageKeys } from '../storage/storage.js';
+import { MetricHistory } from './metric-history.js';
+import { MetricSampler } from './metric-sampler.js';
 import { cancelKey, type StopReason, type TrainJobData, type TrainJobProgress, type TrainJobResult } from './types.js';
 
 const config = loadConfig();
@@ -21,6 +23,7 @@ const storage = openStorage(config);
 const runs = new RunStorage(storage);
 const datasets = datasetRegistry(redis, config.prefix);
 const models = modelRegistry(redis, config.prefix);
+const history = new MetricHistory(redis, config.prefix);
 let backend: Promise<BackendInfo> | null = null;
 
 // The worker that forked us is gone (killed): its lock will lapse and another worker resumes the
@@ -82,6 +85,7 @@ export default async function train(job: Job, token?: string, signal?: AbortSign
   const stop = new AbortController();
   signal?.addEventListener('abort', () => stop.abort(signal.reason), { once: true });
   let firstIteration = true;
+  const sampler = new MetricSampler({ iterations: trainConfig.outer.iterations, validationEvery: trainConfig.validation.every });
   let reportedAt = 0;
   const report = async (force: boolean) => {
     if (!force && Date.now() - reportedAt < REPORT_INTERVAL_MS) return;
@@ -99,11 +103,16 @@ export default async function train(job: Job, token?: string, signal?: AbortSign
       if (firstIteration) {
         firstIteration = false;
         await job.log(`attempt ${job.attemptsStarted}: first iteration ${progress.iteration} of ${progress.iterations}`);
+        await history.restart(jobId, progress);
       }
       state.progress = progress;
-      await report(progress.iteration === progress.iterations);
+      // A point is stored before the progress that announces it, and before the run can write
+      // its iteration's checkpoint: a resumed run finds the history complete up to where it resumes.
+      const point = sampler.offer(progress);
       // Awaiting Redis here also lets this process's event loop turn once per iteration.
-      if (await isCancelled()) stop.abort('cancelled' satisfies StopReason);
+      const [cancelled] = await Promise.all([isCancelled(), point && history.append(jobId, point)]);
+      await report(progress.iteration === progress.iterations);
+      if (cancelled) stop.abort('cancelled' satisfies StopReason);
     },
     onCheckpoint: async ({ iteration, path }) => {
       // Recorded only once stored whole; a store that stays down fails the job.

@@ -6,10 +6,12 @@ import { Queue, QueueEvents, type Job, type JobState } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ServiceConfig } from '../config.js';
 import { ServiceError } from '../errors.js';
+import type { MetricPoint } from '../http-types.js';
 import { newId } from '../ids.js';
 import type { Logger } from '../logger.js';
 import { createRedis } from '../redis.js';
 import type { JobStatus, JobView } from '../schemas/jobs.js';
+import { MetricHistory } from './metric-history.js';
 import { cancelKey, TRAIN_QUEUE, type TrainJobData, type TrainJobProgress, type TrainJobResult } from './types.js';
 
 type TrainJob = Job<TrainJobData, TrainJobResult>;
@@ -78,16 +80,19 @@ export class TrainQueue {
   /** BullMQ leaves connections it was handed open on close(); these are closed here. */
   private readonly connections: Redis[] = [];
   private readonly listeners = new EventEmitter().setMaxListeners(0);
+  private readonly history: MetricHistory;
 
   constructor(
     private readonly config: ServiceConfig,
     private readonly redisUrl: string,
     private readonly redis: Redis,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.history = new MetricHistory(redis, config.prefix);
+  }
 
   // Created on first use: a BullMQ queue connects at once, and building the app must not.
-  private get queue(): Queue<TrainJobData, TrainJobResult> {
+  get queue(): Queue<TrainJobData, TrainJobResult> {
     if (!this.bullQueue) {
       this.bullQueue = new Queue(TRAIN_QUEUE, {
         connection: this.connect('client', 'fewshot-api-queue'),
@@ -151,6 +156,13 @@ export class TrainQueue {
       .filter((view) => !status || view.status === status)
       .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
       .slice(0, limit);
+  }
+
+  /** The job's metric history (past iteration `after`), or null when there is no such job. */
+  async metrics(id: string, after?: number): Promise<MetricPoint[] | null> {
+    // A history outlives its job only until the next sweep: the job decides whether it exists.
+    if ((await this.queue.getJobState(id)) === 'unknown') return null;
+    return this.history.read(id, after);
   }
 
   /**

@@ -7,6 +7,7 @@ import { childOptions } from '../child-options.js';
 import type { ServiceConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import { createRedis } from '../redis.js';
+import { MetricHistory } from './metric-history.js';
 import { TRAIN_QUEUE, type StopReason, type TrainJobData, type TrainJobResult } from './types.js';
 
 const PROCESSOR = fileURLToPath(new URL('./processor.ts', import.meta.url));
@@ -35,6 +36,14 @@ export function startTrainWorker(config: ServiceConfig, redisUrl: string, log: L
   worker.on('completed', (job, result) => log.info({ jobId: job.id, ...result }, 'training job finished'));
   worker.on('failed', (job, error) => log.warn({ jobId: job?.id, err: error }, 'training job failed'));
   worker.on('error', (error) => log.error({ err: error }, 'training worker error'));
+
+  // BullMQ's retention removes old finished jobs as another one finishes; their histories go then.
+  const client = createRedis(redisUrl, 'client', 'fewshot-worker-history');
+  const history = new MetricHistory(client, config.prefix);
+  const sweep = () =>
+    history.sweep((id) => worker.toKey(id)).catch((error: unknown) => log.warn({ err: error }, 'sweeping metric histories failed'));
+  let sweeping = sweep();
+  for (const event of ['completed', 'failed'] as const) worker.on(event, () => (sweeping = sweeping.then(sweep)));
   log.info({ concurrency: config.jobs.concurrency, queue: TRAIN_QUEUE, prefix: config.prefix }, 'training worker started');
 
   return {
@@ -43,7 +52,8 @@ export function startTrainWorker(config: ServiceConfig, redisUrl: string, log: L
     async close() {
       worker.cancelAllJobs('shutdown' satisfies StopReason);
       await worker.close();
-      await connection.quit().catch(() => connection.disconnect());
+      await sweeping;
+      await Promise.all([connection, client].map((c) => c.quit().catch(() => c.disconnect())));
     },
   };
 }

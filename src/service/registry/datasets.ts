@@ -1,8 +1,9 @@
 import { stat } from 'node:fs/promises';
 import type { Redis } from 'ioredis';
-import type { ClassDataset, InputSpec, Modality } from '../core.js';
+import type { ClassDataset, ClassSplitHint, InputSpec, Modality } from '../core.js';
 import { MODALITIES, saveDataset } from '../core-data.js';
 import { newId } from '../ids.js';
+import { pickTextSamples } from '../preview/text-samples.js';
 import { storageKeys, type Storage } from '../storage/storage.js';
 import { RecordStore } from './records.js';
 
@@ -19,6 +20,10 @@ export interface DatasetRecord {
   key: string;
   bytes: number;
   createdAt: string;
+  /** The class split the data's publisher defines (class indices), which training follows. */
+  split?: ClassSplitHint;
+  /** A few lines of each class (by class index) for a dataset made from texts. */
+  textSamples?: string[][];
 }
 
 export const datasetRegistry = (redis: Redis, prefix: string) => new RecordStore<DatasetRecord>(redis, prefix, 'dataset');
@@ -26,6 +31,12 @@ export type DatasetRegistry = ReturnType<typeof datasetRegistry>;
 
 /** Runs the registration of a dataset of `bytes` bytes, or refuses it (a tenant's storage cap). */
 export type Admit = (bytes: number, register: () => Promise<void>) => Promise<void>;
+
+export interface StoreOptions {
+  admit?: Admit;
+  /** `texts[i]` is row i's raw text, where the caller still has it (kept as samples). */
+  texts?: readonly (string | undefined)[];
+}
 
 /**
  * Writes `dataset` to storage and registers it for `tenant`; every way in (API, CLI importers)
@@ -37,7 +48,7 @@ export async function storeDataset(
   registry: DatasetRegistry,
   dataset: ClassDataset,
   tenant: string,
-  admit: Admit = (_, register) => register(),
+  { admit = (_, register) => register(), texts = [] }: StoreOptions = {},
 ): Promise<DatasetRecord> {
   const id = newId('ds');
   const key = storageKeys.dataset(id);
@@ -46,7 +57,7 @@ export async function storeDataset(
     await saveDataset(path, dataset);
     const { size } = await stat(path);
     await storage.publish(key);
-    const record = datasetRecord(id, key, size, tenant, dataset);
+    const record = datasetRecord(id, key, size, tenant, dataset, texts);
     await admit(size, async () => {
       await registry.create(record);
     });
@@ -57,11 +68,18 @@ export async function storeDataset(
   }
 }
 
-function datasetRecord(id: string, key: string, bytes: number, tenant: string, dataset: ClassDataset): DatasetRecord {
+function datasetRecord(
+  id: string,
+  key: string,
+  bytes: number,
+  tenant: string,
+  dataset: ClassDataset,
+  texts: readonly (string | undefined)[],
+): DatasetRecord {
   const counts = new Array<number>(dataset.classNames.length).fill(0);
   for (const label of dataset.labels) counts[label]++;
   const spec = dataset.rows.spec;
-  return {
+  const record: DatasetRecord = {
     id,
     name: dataset.name,
     numClasses: dataset.classNames.length,
@@ -74,4 +92,8 @@ function datasetRecord(id: string, key: string, bytes: number, tenant: string, d
     bytes,
     createdAt: new Date().toISOString(),
   };
+  if (dataset.split) record.split = dataset.split;
+  const textSamples = pickTextSamples(dataset.labels, texts, dataset.classNames.length);
+  if (textSamples) record.textSamples = textSamples;
+  return record;
 }

@@ -26,9 +26,17 @@ const InputSpec = z
   })
   .meta({ id: 'InputSpec', description: 'Shape of each modality the data carries' });
 
+const ClassSplit = z
+  .object({ train: z.array(z.int()).readonly(), validation: z.array(z.int()).readonly(), test: z.array(z.int()).readonly() })
+  .meta({
+    id: 'ClassSplit',
+    description: "The publisher's class split (indices into classes), which jobs follow; absent when jobs split classes by their fractions",
+  });
+
 export const Dataset = DatasetSummary.extend({
   classes: z.array(z.object({ name: z.string(), examples: z.int() })),
   spec: InputSpec,
+  split: ClassSplit.optional(),
 }).meta({ id: 'Dataset' });
 
 export const DatasetList = z.object({ datasets: z.array(DatasetSummary) });

@@ -43,12 +43,15 @@ const datasetRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, { de
           { in: 'querystring', path: '/name', message: 'required' },
         ]);
       }
-      const dataset =
-        body instanceof Upload
-          ? await loadImageFolder(body.path, { imageSize, channels, name })
-          : await buildDataset(name, Array.isArray(body) ? body : body.examples, { imageSize, channels });
+      const examples = body instanceof Upload ? null : Array.isArray(body) ? body : body.examples;
+      const dataset = examples
+        ? await buildDataset(name, examples, { imageSize, channels })
+        : await loadImageFolder((body as Upload).path, { imageSize, channels, name });
       const { tenant } = principal(request);
-      const record = await storeDataset(storage, datasets, dataset, tenant, (bytes, register) => quotas.admitStored(tenant, bytes, register));
+      const record = await storeDataset(storage, datasets, dataset, tenant, {
+        admit: (bytes, register) => quotas.admitStored(tenant, bytes, register),
+        texts: examples?.map((e) => e.text),
+      });
       return reply.status(201).header('location', `/v1/datasets/${record.id}`).send(record);
     },
   );

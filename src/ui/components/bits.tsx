@@ -1,0 +1,69 @@
+// Small pieces every page uses.
+import type { ComponentChildren } from 'preact';
+import { ApiError } from '../api.js';
+import type { Job, JobStatus } from '../api-types.js';
+import { duration, percent } from '../format.js';
+
+export const StatusBadge = ({ status }: { status: JobStatus }) => (
+  <span class={`badge ${status}`} data-status={status}>
+    {status}
+  </span>
+);
+
+export function JobProgress({ job }: { job: Job }) {
+  const p = job.progress;
+  if (!p) return <span class="muted">{job.status === 'queued' ? 'waiting for a worker' : '–'}</span>;
+  if (job.status === 'completed') {
+    const evaluated = p.evaluation ? ` · evaluated on ${p.evaluation.episodes} episodes` : '';
+    return (
+      <div class="progress">
+        <div class="bar done" style={{ width: '100%' }} />
+        <span>{`${p.iterations}/${p.iterations}${evaluated}`}</span>
+      </div>
+    );
+  }
+  const evaluating = p.evaluation !== null && p.phase !== 'meta-training';
+  const fraction = evaluating ? p.evaluation!.done / Math.max(1, p.evaluation!.episodes) : p.iteration / Math.max(1, p.iterations);
+  const label = evaluating ? `${p.phase} ${p.evaluation!.done}/${p.evaluation!.episodes}` : `${p.iteration}/${p.iterations}`;
+  return (
+    <div class="progress" title={`${p.phase}: ${label}`}>
+      <div class={`bar ${evaluating ? 'evaluating' : ''}`} style={{ width: `${Math.min(100, fraction * 100)}%` }} />
+      <span>
+        {label}
+        {job.status === 'running' ? ` · ETA ${duration(p.etaSeconds)}` : ''}
+      </span>
+    </div>
+  );
+}
+
+/** An error as a person should read it; 403 means the key may not see this. */
+export function ErrorNote({ error }: { error: Error }) {
+  const text =
+    error instanceof ApiError && error.status === 403
+      ? `This API key may not see this (${error.message}).`
+      : error instanceof ApiError && error.status === 401
+        ? 'An API key is needed to see this.'
+        : error.message;
+  return (
+    <p class="error" role="alert">
+      {text}
+    </p>
+  );
+}
+
+export const Loading = () => <p class="muted">Loading…</p>;
+
+export function Facts({ items }: { items: [string, ComponentChildren][] }) {
+  return (
+    <dl class="facts">
+      {items.map(([term, value]) => (
+        <div key={term}>
+          <dt>{term}</dt>
+          <dd>{value}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
+
+export const Accuracy = ({ value }: { value: number | null | undefined }) => <span>{percent(value)}</span>;
