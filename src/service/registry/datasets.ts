@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { ClassDataset, InputSpec, Modality } from '../core.js';
-import { MODALITIES, saveDataset } from '../core-data.js';
+import { MODALITIES, resolveTextFeatures, saveDataset, type TextFeaturesConfig } from '../core-data.js';
 import { newId } from '../ids.js';
 import { storageKeys, type Storage } from '../storage/storage.js';
 import { RecordStore } from './records.js';
@@ -11,6 +11,8 @@ export interface DatasetRecord {
   numClasses: number;
   numExamples: number;
   modalities: Modality[];
+  /** The text features jobs on it use unless they choose; absent without text (and in older records). */
+  text?: TextFeaturesConfig;
   classes: { name: string; examples: number }[];
   spec: InputSpec;
   /** Storage key of the dataset file. */
@@ -35,6 +37,7 @@ export async function storeDataset(storage: Storage, registry: DatasetRegistry, 
     numClasses: dataset.classNames.length,
     numExamples: dataset.rows.n,
     modalities: MODALITIES.filter((m) => spec[m] !== undefined),
+    ...(spec.text ? { text: resolveTextFeatures(undefined, dataset) } : {}),
     classes: dataset.classNames.map((name, i) => ({ name, examples: counts[i] })),
     spec,
     key,

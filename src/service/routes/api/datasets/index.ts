@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { buildDataset, loadImageFolder } from '../../../core-data.js';
+import { buildDataset, loadImageFolder, resolveTextFeatures } from '../../../core-data.js';
 import type { AppDeps } from '../../../deps.js';
 import { notFound, ServiceError } from '../../../errors.js';
 import { Upload } from '../../../plugins/content-types.js';
@@ -31,7 +31,8 @@ const datasetRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, { de
       },
     },
     async (request, reply) => {
-      const { imageSize, channels } = request.query;
+      const { imageSize, channels, textFeatures, textDim, strokePoints } = request.query;
+      const text = textFeatures || textDim ? resolveTextFeatures({ features: textFeatures, dim: textDim }, {}) : undefined;
       // Validated per content type by CreateDatasetBody: the JSON object, NDJSON's examples, or a zip.
       const body = request.body as CreateDatasetJsonInput | ExampleInput[] | Upload;
       const name = request.query.name ?? (body instanceof Upload || Array.isArray(body) ? undefined : body.name);
@@ -43,7 +44,7 @@ const datasetRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, { de
       const dataset =
         body instanceof Upload
           ? await loadImageFolder(body.path, { imageSize, channels, name })
-          : await buildDataset(name, Array.isArray(body) ? body : body.examples, { imageSize, channels });
+          : await buildDataset(name, Array.isArray(body) ? body : body.examples, { imageSize, channels, text, strokePoints });
       const record = await storeDataset(storage, datasets, dataset);
       return reply.status(201).header('location', `/v1/datasets/${record.id}`).send(record);
     },
