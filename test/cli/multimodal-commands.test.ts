@@ -7,21 +7,11 @@ import { join } from 'node:path';
 import { buildDataset } from '../../src/core/data/raw-examples.js';
 import { saveDataset } from '../../src/core/data/dataset-file.js';
 import { readManifest } from '../../src/core/checkpoint/checkpoint.js';
-import { evalCommand, trainCommand, type CommandIo } from '../../src/cli/train-commands.js';
+import { evalCommand, trainCommand } from '../../src/cli/train-commands.js';
+import { captureIo } from '../helpers/command-io.js';
 import { TEST_BACKEND } from '../helpers/backend.js';
 import { multimodalExamples, only } from '../helpers/multimodal-examples.js';
 import { withTempDir } from '../helpers/runs.js';
-
-function captureIo(): CommandIo & { stdout: string; stderr: string } {
-  const io = {
-    stdout: '',
-    stderr: '',
-    errIsTTY: false,
-    out: (text: string) => void (io.stdout += text),
-    err: (text: string) => void (io.stderr += text),
-  };
-  return io;
-}
 
 test('train with --text-features on text + strokes, then eval the checkpoint', async () => {
   await withTempDir(async (dir) => {

@@ -75,7 +75,15 @@ describe('datasets', () => {
     assert.equal(created.headers.location, `/v1/datasets/${created.body.id}`);
     assert.deepEqual(
       { ...created.body, id: undefined, createdAt: undefined },
-      { id: undefined, name: 'pets', numClasses: 2, numExamples: 4, modalities: ['image', 'text', 'vector'], createdAt: undefined },
+      {
+        id: undefined,
+        name: 'pets',
+        numClasses: 2,
+        numExamples: 4,
+        modalities: ['image', 'text', 'vector'],
+        text: { features: 'tfidf-svd', dim: 256 },
+        createdAt: undefined,
+      },
     );
 
     const one = await app.api.get(`/v1/datasets/${created.body.id}`).expect(200);

@@ -9,6 +9,7 @@ import { buildApp } from '../../src/service/app.js';
 import { loadConfig, type ServiceConfig } from '../../src/service/config.js';
 import { createDeps, type AppDeps } from '../../src/service/deps.js';
 import { createLogger } from '../../src/service/logger.js';
+import { startTrainWorker, type TrainWorker } from '../../src/service/queue/worker.js';
 import type { Redis } from 'ioredis';
 import { createRedis, DEFAULT_REDIS_URL } from '../../src/service/redis.js';
 import { Random } from '../../src/core/random.js';
@@ -69,6 +70,30 @@ export async function startApp(config: ServiceConfig): Promise<TestApp> {
     async close() {
       await app.close();
       await deps.close();
+    },
+  };
+}
+
+export interface TrainingStack {
+  env: TestEnv;
+  app: TestApp;
+  worker: TrainWorker;
+  close(): Promise<void>;
+}
+
+/** A test environment, an app and a real training worker; `close` stops them in reverse and cleans up. */
+export async function startTrainingStack(): Promise<TrainingStack> {
+  const env = await testEnv();
+  const app = await startApp(env.config);
+  const worker = startTrainWorker(env.config, REDIS_URL, createLogger(env.config.logLevel, 'test-worker'));
+  return {
+    env,
+    app,
+    worker,
+    async close() {
+      await worker.close();
+      await app.close();
+      await env.cleanup();
     },
   };
 }

@@ -7,25 +7,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { MODALITIES, type Modality } from '../../src/core/data/types.js';
-import { createLogger } from '../../src/service/logger.js';
-import { startTrainWorker, type TrainWorker } from '../../src/service/queue/worker.js';
 import { multimodalExamples, only, type MultimodalExample } from '../helpers/multimodal-examples.js';
-import { REDIS_URL, startApp, testEnv, waitFor, type TestApp, type TestEnv } from './helpers.js';
+import { startTrainingStack, waitFor, type TestApp, type TrainingStack } from './helpers.js';
 
-let env: TestEnv;
+let stack: TrainingStack;
 let app: TestApp;
-let worker: TrainWorker;
 
 before(async () => {
-  env = await testEnv();
-  app = await startApp(env.config);
-  worker = startTrainWorker(env.config, REDIS_URL, createLogger(env.config.logLevel, 'test-worker'));
+  stack = await startTrainingStack();
+  app = stack.app;
 });
-after(async () => {
-  await worker.close();
-  await app.close();
-  await env.cleanup();
-});
+after(() => stack.close());
 
 const WAYS = 3;
 const SHOTS = 2;

@@ -91,8 +91,11 @@ function buildVocabulary(documents: readonly string[][], minDf: number, cap: num
   return { words: top.map(([word]) => word), df: top.map(([, n]) => n) };
 }
 
-/** Fits vocabulary, IDF and SVD basis on `texts` (the meta-training texts only). */
-export function fitTfidfSvd(texts: readonly string[], opts: TfidfSvdOptions): TfidfSvd {
+/** The TF-IDF document-term matrix of `texts` with the vocabulary and IDF weights fitted on them. */
+export function tfidfMatrix(
+  texts: readonly string[],
+  opts: Pick<TfidfSvdOptions, 'minDocumentFrequency' | 'maxVocabulary'>,
+): { vocabulary: string[]; idf: Float32Array; matrix: SparseRows } {
   const documents = texts.map(tokenize);
   const { words, df } = buildVocabulary(documents, opts.minDocumentFrequency ?? 2, opts.maxVocabulary ?? 20_000);
   const idf = Float32Array.from(df, (n) => Math.log((1 + documents.length) / (1 + n)) + 1);
@@ -115,6 +118,12 @@ export function fitTfidfSvd(texts: readonly string[], opts: TfidfSvdOptions): Tf
     colIndex: Int32Array.from(colIndex),
     values: Float64Array.from(values),
   };
+  return { vocabulary: words, idf, matrix };
+}
+
+/** Fits vocabulary, IDF and SVD basis on `texts` (the meta-training texts only). */
+export function fitTfidfSvd(texts: readonly string[], opts: TfidfSvdOptions): TfidfSvd {
+  const { vocabulary, idf, matrix } = tfidfMatrix(texts, opts);
   const { basis } = truncatedSvd(matrix, opts.dim, new Random(opts.seed));
-  return new TfidfSvd({ vocabulary: words, idf, basis: Float32Array.from(basis), dim: opts.dim });
+  return new TfidfSvd({ vocabulary, idf, basis: Float32Array.from(basis), dim: opts.dim });
 }
