@@ -22,10 +22,16 @@ export interface Example {
   /** PNG or JPEG, base64 or a data: URL. */
   image?: string;
   vector?: number[];
+  /** Pen strokes: each a list of [x, y] or [x, y, t] points. */
+  strokes?: number[][][];
 }
 export type Query = Omit<Example, 'label'>;
 
-export type Modality = 'image' | 'text' | 'vector';
+export type Modality = 'image' | 'text' | 'vector' | 'strokes';
+export interface TextFeatures {
+  features: 'tfidf-svd' | 'hashing';
+  dim: number;
+}
 export type Algorithm = 'maml' | 'fomaml' | 'reptile' | 'protonet';
 export type JobStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
 
@@ -35,6 +41,7 @@ export interface DatasetSummary {
   numClasses: number;
   numExamples: number;
   modalities: Modality[];
+  text?: TextFeatures;
   createdAt: string;
 }
 
@@ -44,6 +51,7 @@ export interface Dataset extends DatasetSummary {
     image?: { height: number; width: number; channels: number };
     text?: { features: number };
     vector?: { dim: number };
+    strokes?: { points: number };
   };
 }
 
@@ -51,6 +59,7 @@ export interface CreateJob {
   datasetId: string;
   algorithm: Algorithm;
   model?: { filters?: number; hidden?: number[]; fusionDim?: number };
+  text?: Partial<TextFeatures>;
   episode?: { ways?: number; shots?: number; queries?: number };
   inner?: { steps?: number; lr?: number };
   outer?: { lr?: number; metaBatchSize?: number; iterations?: number };

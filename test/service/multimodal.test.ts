@@ -68,6 +68,9 @@ describe('multimodal data with missing modalities, through HTTP', () => {
     modelId = done.modelId;
     const { body: model } = await app.api.get(`/v1/models/${modelId}`).expect(200);
     assert.deepEqual(model.config.text, { features: 'tfidf-svd', dim: 16 });
+    // A job may choose other text features; an SVD wider than the limit is refused up front.
+    const wide = await app.api.post('/v1/jobs').send({ datasetId: created.body.id, algorithm: 'protonet', text: { dim: 2000 } }).expect(400);
+    assert.match(wide.body.error.message, /tfidf-svd text features are 1 to 1024 wide, not 2000/);
   });
 
   const accuracy = (predictions: { label: string }[], truth: MultimodalExample[]) =>

@@ -10,7 +10,11 @@ export const TextFeatures = z
     features: z.enum(TEXT_FEATURE_KINDS).meta({
       description: "'tfidf-svd': TF-IDF over a vocabulary fitted on the meta-training classes, projected by a truncated SVD; 'hashing': hashed word n-grams",
     }),
-    dim: z.int().min(2).max(MAX_TEXT_DIM).meta({ description: 'Width of the vector each text becomes' }),
+    dim: z
+      .int()
+      .min(2)
+      .max(MAX_TEXT_DIM.hashing)
+      .meta({ description: `Width of the vector each text becomes (tfidf-svd: at most ${MAX_TEXT_DIM['tfidf-svd']})` }),
   })
   .meta({ id: 'TextFeatures', description: 'How text becomes the model input' });
 
@@ -53,8 +57,8 @@ export const CreateDatasetQuery = z.strictObject({
   textFeatures: z.enum(TEXT_FEATURE_KINDS).optional().meta({
     description: "Text features jobs on this dataset use unless they choose: 'tfidf-svd' (default) or 'hashing'",
   }),
-  textDim: z.coerce.number().int().min(2).max(MAX_TEXT_DIM).optional().meta({
-    description: 'Width of those text features (default: 256 for tfidf-svd, 1024 for hashing)',
+  textDim: z.coerce.number().int().min(2).max(MAX_TEXT_DIM.hashing).optional().meta({
+    description: `Width of those text features (default: 256 for tfidf-svd, at most ${MAX_TEXT_DIM['tfidf-svd']}; 1024 for hashing)`,
   }),
   strokePoints: z.coerce.number().int().min(STROKE_POINTS_RANGE.min).max(STROKE_POINTS_RANGE.max).optional().meta({
     description: 'Points each drawing is resampled to (default 64)',

@@ -4,7 +4,7 @@
 import { CoreError } from '../../errors.js';
 import { allocateRows, columns, fromColumns } from '../rows.js';
 import type { ClassDataset } from '../types.js';
-import { DEFAULT_TEXT_DIM, type TextFeatures, type TextFeaturesConfig } from './features.js';
+import { DEFAULT_TEXT_DIM, MAX_TEXT_DIM, type TextFeatures, type TextFeaturesConfig } from './features.js';
 import { hashingFeatures } from './hashing.js';
 import { fitTfidfSvd } from './tfidf-svd.js';
 
@@ -21,7 +21,11 @@ export const DEFAULT_TEXT_FEATURES: TextFeaturesConfig = { features: 'tfidf-svd'
 export function resolveTextFeatures(requested: Partial<TextFeaturesConfig> | undefined, dataset: Pick<ClassDataset, 'textFeatures'>): TextFeaturesConfig {
   const base = dataset.textFeatures ?? DEFAULT_TEXT_FEATURES;
   const features = requested?.features ?? base.features;
-  return { features, dim: requested?.dim ?? (features === base.features ? base.dim : DEFAULT_TEXT_DIM[features]) };
+  const dim = requested?.dim ?? (features === base.features ? base.dim : DEFAULT_TEXT_DIM[features]);
+  if (!Number.isInteger(dim) || dim < 1 || dim > MAX_TEXT_DIM[features]) {
+    throw new CoreError('invalid_data', `${features} text features are 1 to ${MAX_TEXT_DIM[features]} wide, not ${dim}`, { field: 'text.dim' });
+  }
+  return { features, dim };
 }
 
 function withoutRawText(dataset: ClassDataset, config: TextFeaturesConfig): CoreError {

@@ -15,7 +15,8 @@ export interface TextFeaturesConfig {
 /** Widths when a config names only the kind. */
 export const DEFAULT_TEXT_DIM: Record<TextFeatureKind, number> = { hashing: 1024, 'tfidf-svd': 256 };
 
-export const MAX_TEXT_DIM = 8192;
+/** Widest features of each kind: a wider SVD costs its fit time quadratically (bench/README.md). */
+export const MAX_TEXT_DIM: Record<TextFeatureKind, number> = { hashing: 8192, 'tfidf-svd': 1024 };
 
 /** A map from text to a vector of config.dim numbers (fitted already, where it needs fitting). */
 export interface TextFeatures {

@@ -104,6 +104,8 @@ test('a run fits tfidf-svd on its meta-train classes only, and the dataset choic
   assert.deepEqual(resolveTextFeatures(undefined, ds), { features: 'tfidf-svd', dim: 3 });
   assert.deepEqual(resolveTextFeatures({ dim: 5 }, ds), { features: 'tfidf-svd', dim: 5 });
   assert.deepEqual(resolveTextFeatures({ features: 'hashing' }, ds), { features: 'hashing', dim: 1024 });
+  assert.deepEqual(resolveTextFeatures({ features: 'hashing', dim: 4096 }, ds), { features: 'hashing', dim: 4096 });
+  assert.throws(() => resolveTextFeatures({ dim: 2048 }, ds), (e: unknown) => e instanceof CoreError && /tfidf-svd text features are 1 to 1024 wide, not 2048/.test(e.message));
 
   const wildlife = ds.classNames.indexOf('wildlife');
   const trainClasses = [0, 1, 2].filter((c) => c !== wildlife);
