@@ -26,7 +26,7 @@ const config = defaultTrainConfig({
   algorithm: plan.algo,
   episode: { ways: 5, shots: plan.shots, queries: 15 },
   outer: { iterations: plan.iterations, metaBatchSize: plan.metaBatch },
-  validation: { every: Math.max(1, Math.round(plan.iterations / 8)), episodes: 100 },
+  validation: { every: Math.max(1, Math.round(plan.iterations / 8)), episodes: Math.min(100, plan.testEpisodes) },
   checkpointEvery: 0,
   evaluation: { episodes: plan.testEpisodes, baselines: plan.baselines },
   text: { features: plan.features },

@@ -30,7 +30,7 @@ const config = defaultTrainConfig({
   algorithm: 'protonet',
   episode: { ways: 5, shots: plan.shots, queries: 15 },
   outer: { iterations: plan.iterations, metaBatchSize: 1 },
-  validation: { every: Math.max(1, Math.round(plan.iterations / 6)), episodes: 50 },
+  validation: { every: Math.max(1, Math.round(plan.iterations / 6)), episodes: Math.min(50, plan.testEpisodes) },
   checkpointEvery: 0,
   evaluation: { episodes: plan.testEpisodes, baselines: false },
   split: { train: 0.7, validation: 0.1, test: 0.2 },

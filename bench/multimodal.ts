@@ -42,8 +42,9 @@ const parts = (values.only?.split(',') ?? [...PARTS]) as Part[];
 const unknown = parts.find((p) => !PARTS.includes(p));
 if (unknown) throw new Error(`--only takes ${PARTS.join(', ')}, got '${unknown}'`);
 if (values.shots !== undefined && values.shots !== '1' && values.shots !== '5') throw new Error(`--shots takes 1 or 5, got '${values.shots}'`);
-/** The configurations of one shot count when --shots asks (to split a long run into two). */
-const ofShots = <C extends { shots: number }>(configs: readonly C[]) => configs.filter((c) => values.shots === undefined || c.shots === Number(values.shots));
+/** The shot counts run: both, or the one --shots asks for (to split a long run into two). */
+const SHOTS = [1, 5].filter((k) => values.shots === undefined || k === Number(values.shots));
+const ofShots = <C extends { shots: number }>(configs: readonly C[]) => configs.filter((c) => SHOTS.includes(c.shots));
 
 const percent = (a: Accuracy) => `${(100 * a.mean).toFixed(2)} ± ${(100 * a.ci95).toFixed(2)}%`;
 const secs = (s: number) => s.toFixed(0);
@@ -53,7 +54,7 @@ const timed = async <T>(run: () => Promise<T>): Promise<Timed<T>> => {
   return { ...value, wallSeconds: (performance.now() - started) / 1000 };
 };
 const cell = <T>(file: string, args: string[], label: string) =>
-  settle(() => timed(() => runTsCell<T>(file, [...args, '--backend', values.backend!], { label: `  [${label}] ` })));
+  settle(() => timed(() => runTsCell<T>(file, args, { label: `  [${label}] ` })));
 
 type Timed<T> = T & { wallSeconds: number };
 type Budget = { shots: number; iterations: number; testEpisodes: number };
@@ -68,7 +69,8 @@ async function runConfigs<C extends Budget, T>(
   for (const planned of ofShots(configs)) {
     const config = values.quick ? { ...planned, ...QUICK } : planned;
     process.stderr.write(`${describe(config)}\n`);
-    results.push({ config, result: await cell<T>(file, ['--config', JSON.stringify(config)], file.replace(/^.*multimodal-|-cell\.ts$/g, '')) });
+    const args = ['--config', JSON.stringify(config), '--backend', values.backend!];
+    results.push({ config, result: await cell<T>(file, args, file.replace(/^.*multimodal-|-cell\.ts$/g, '')) });
   }
   return results;
 }
@@ -88,20 +90,25 @@ interface FitResult {
   maxSingularValueDifference?: number;
 }
 
-async function fitPart(): Promise<{ table: string; results: Settled<FitResult>[] }> {
+async function fitPart() {
+  const corpora = { train: 'meta-train classes (a run)', all: 'all 41 classes' } as const;
   const runs = [['train', 'ours'], ['all', 'ours'], ['train', 'ml-matrix']] as const;
   const results: Settled<FitResult>[] = [];
   for (const [corpus, svd] of values.quick ? runs.slice(0, 1) : runs) {
-    process.stderr.write(`fit: TF-IDF + SVD (256) on ${corpus === 'train' ? 'the meta-train classes' : 'every headline'}, ${svd} SVD\n`);
+    process.stderr.write(`fit: TF-IDF + SVD (256) on ${corpora[corpus]}, ${svd} SVD\n`);
     results.push(await cell<FitResult>('./multimodal-fit-cell.ts', ['--corpus', corpus, '--svd', svd], 'fit'));
   }
-  const fits = results.filter((r) => r.value?.svd === 'ours');
   const table = formatTable(
     ['headlines fitted on', 'texts', 'vocabulary', 'fit s', 'transform all s', 'hashing all s', 'RSS before → peak MiB'],
-    fits.map((r) => {
-      const v = r.value!;
-      return [v.corpus === 'train' ? 'meta-train classes (a run)' : 'all 41 classes', String(v.texts), String(v.vocabulary), v.fitSeconds!.toFixed(1), v.transformSeconds!.toFixed(1), v.hashingSeconds.toFixed(1), `${v.rssBeforeMiB} → ${v.peakRssMiB}`];
-    }),
+    results.slice(0, 2).map((r, i) => [
+      corpora[runs[i][0]],
+      shown(r, (v) => String(v.texts)),
+      shown(r, (v) => String(v.vocabulary)),
+      shown(r, (v) => v.fitSeconds!.toFixed(1)),
+      shown(r, (v) => v.transformSeconds!.toFixed(1)),
+      shown(r, (v) => v.hashingSeconds.toFixed(1)),
+      shown(r, (v) => `${v.rssBeforeMiB} → ${v.peakRssMiB}`),
+    ]),
   );
   const library = results[2];
   const comparison = library
@@ -109,7 +116,7 @@ async function fitPart(): Promise<{ table: string; results: Settled<FitResult>[]
       `ml-matrix's QR and SVD for the dense steps ${shown(library, (v) => `${v.librarySvdSeconds!.toFixed(1)} s`)} ` +
       `(largest singular-value difference ${shown(library, (v) => v.maxSingularValueDifference!.toExponential(1))} of σ₁).\n`
     : '';
-  return { table: table + comparison, results };
+  return { tables: [{ key: 'fit', table: table + comparison }], results };
 }
 
 interface HuffPostResult {
@@ -128,8 +135,8 @@ async function huffpostPart() {
     './multimodal-huffpost-cell.ts',
     (c) => `huffpost: ${c.algo} 5-way ${c.shots}-shot, ${c.features}, ${c.iterations} × ${c.metaBatch} tasks`,
   );
-  const rows: string[][] = [];
-  for (const shots of [1, 5].filter((k) => values.shots === undefined || k === Number(values.shots))) {
+  const tables = SHOTS.map((shots) => {
+    const rows: string[][] = [];
     for (const { config, result } of results.filter((r) => r.config.shots === shots)) {
       const name = config.algo === 'protonet' ? 'ProtoNets' : 'MAML (2nd order)';
       rows.push([`${shots}-shot`, config.features, name, shown(result, (v) => percent(v.accuracy)), shown(result, (v) => secs(v.wallSeconds))]);
@@ -142,8 +149,9 @@ async function huffpostPart() {
     for (const bao of BAO_ET_AL) {
       rows.push([`${shots}-shot`, '(fastText)', `Bao et al. 2020: ${bao.method}`, `${(shots === 1 ? bao.oneShot : bao.fiveShot).toFixed(1)}%`, '']);
     }
-  }
-  return { table: formatTable(['5-way', 'text features', 'method', 'test accuracy ± 95% CI', 'wall s'], rows), results };
+    return { key: `huffpost ${shots}-shot`, table: formatTable(['5-way', 'text features', 'method', 'test accuracy ± 95% CI', 'wall s'], rows) };
+  });
+  return { tables, results };
 }
 
 interface OmniglotResult {
@@ -158,7 +166,7 @@ async function omniglotPart() {
     './multimodal-omniglot-cell.ts',
     (c) => `omniglot: ProtoNets 5-way ${c.shots}-shot on ${c.inputs}, ${c.iterations} tasks`,
   );
-  const rows = results.flatMap(({ config, result }) => {
+  const rowsOf = (shots: number) => results.filter((r) => r.config.shots === shots).flatMap(({ config, result }) => {
     const tested = result.value?.tests ?? [{ removed: null }];
     return tested.map((test, i) => [
       `${config.shots}-shot`,
@@ -168,7 +176,11 @@ async function omniglotPart() {
       shown(result, (v) => (i === 0 ? secs(v.wallSeconds) : secs(v.tests[i].seconds))),
     ]);
   });
-  return { table: formatTable(['5-way', 'trained on', 'tested with', 'test accuracy ± 95% CI', 'wall s'], rows), results };
+  const tables = SHOTS.map((shots) => ({
+    key: `omniglot ${shots}-shot`,
+    table: formatTable(['5-way', 'trained on', 'tested with', 'test accuracy ± 95% CI', 'wall s'], rowsOf(shots)),
+  }));
+  return { tables, results };
 }
 
 const missing: Partial<Record<Part, string>> = {
@@ -179,21 +191,21 @@ const missing: Partial<Record<Part, string>> = {
 const run = { fit: fitPart, huffpost: huffpostPart, omniglot: omniglotPart };
 
 const report: Record<string, unknown> = { quick: values.quick, backend: values.backend };
-const sections: [Part, string][] = [];
+/** Tables keyed as their README sections: fit, huffpost 1-shot, ..., omniglot 5-shot. */
+const sections: [string, string][] = [];
 for (const part of parts) {
   const loadBefore = loadavg();
   const started = performance.now();
   if (missing[part]) {
     process.stderr.write(`${part} skipped: ${missing[part]}\n`);
-    sections.push([part, `skipped: ${missing[part]}\n`]);
     continue;
   }
-  const { table, results } = await run[part]();
+  const { tables, results } = await run[part]();
   const minutes = (performance.now() - started) / 60_000;
   const footer =
     `${new Date().toISOString().slice(0, 10)}, load average ${loadBefore.map((l) => l.toFixed(1)).join(' ')} at start, ` +
     `${loadavg().map((l) => l.toFixed(1)).join(' ')} at end; ${minutes.toFixed(1)} min${values.quick ? '; --quick: a smoke run, not a measurement' : ''}\n`;
-  sections.push([part, `${table}\n${footer}`]);
+  for (const { key, table } of tables) sections.push([key, `${table}\n${footer}`]);
   report[part] = { results, minutes, loadBefore, loadAfter: loadavg() };
 }
 process.stdout.write(sections.map(([part, text]) => `== ${part}\n${text}`).join('\n'));
