@@ -92,7 +92,7 @@ interface FitResult {
 
 async function fitPart() {
   const corpora = { train: 'meta-train classes (a run)', all: 'all 41 classes' } as const;
-  const runs = [['train', 'ours'], ['all', 'ours'], ['train', 'ml-matrix']] as const;
+  const runs = [['train', 'ours'], ['all', 'ours'], ['all', 'ml-matrix']] as const;
   const results: Settled<FitResult>[] = [];
   for (const [corpus, svd] of values.quick ? runs.slice(0, 1) : runs) {
     process.stderr.write(`fit: TF-IDF + SVD (256) on ${corpora[corpus]}, ${svd} SVD\n`);
@@ -112,7 +112,7 @@ async function fitPart() {
   );
   const library = results[2];
   const comparison = library
-    ? `\nThe same randomised SVD (256 + 10 directions, 2 subspace iterations) of the meta-train TF-IDF matrix: ours ${shown(library, (v) => `${v.oursSvdSeconds!.toFixed(1)} s`)}, ` +
+    ? `\nThe same randomised SVD (256 + 10 directions, 2 subspace iterations) of the TF-IDF matrix of all 36,900 headlines: ours ${shown(library, (v) => `${v.oursSvdSeconds!.toFixed(1)} s`)}, ` +
       `ml-matrix's QR and SVD for the dense steps ${shown(library, (v) => `${v.librarySvdSeconds!.toFixed(1)} s`)} ` +
       `(largest singular-value difference ${shown(library, (v) => v.maxSingularValueDifference!.toExponential(1))} of σ₁).\n`
     : '';
