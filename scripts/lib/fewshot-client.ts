@@ -25,6 +25,7 @@ import type {
   PredictResponse,
   Query,
   Readiness,
+  TextFeatures,
 } from '../../src/service/http-types.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -49,12 +50,14 @@ export type {
   Progress,
   Query,
   Readiness,
+  TextFeatures,
 } from '../../src/service/http-types.js';
 
 export interface CreateJob {
   datasetId: string;
   algorithm: Algorithm;
   model?: { filters?: number; hidden?: number[]; fusionDim?: number };
+  text?: Partial<TextFeatures>;
   episode?: { ways?: number; shots?: number; queries?: number };
   inner?: { steps?: number; lr?: number };
   outer?: { lr?: number; metaBatchSize?: number; iterations?: number };

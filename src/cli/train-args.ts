@@ -3,7 +3,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { ALGORITHMS, defaultTrainConfig, type Algorithm, type BackendPreference, type TrainConfig } from '../core/index.js';
+import { ALGORITHMS, defaultTrainConfig, TEXT_FEATURE_KINDS, type Algorithm, type BackendPreference, type TextFeatureKind, type TrainConfig } from '../core/index.js';
 import { SOURCE_FORMS } from './train-dataset-source.js';
 
 export class UsageError extends Error {}
@@ -16,6 +16,8 @@ export const TRAIN_USAGE = `usage: fewshot train --dataset <source> --out <dir> 
   --inner-steps N --inner-lr A               adaptation (default 1 step at 0.4; reptile 5 at 0.1)
   --outer-lr B --meta-batch M --iterations N (default Adam 1e-3, 32 tasks, 1000 iterations)
   --seed S --filters F --hidden 256,128      model (conv filters; MLP widths)
+  --text-features tfidf-svd|hashing --text-dim N
+                                             text features (default tfidf-svd, 256 wide; hashing 1024)
   --val-every N --val-episodes E             validation (default every 100, 50 episodes; 0 = off)
   --checkpoint-every N                       (default 100)
   --eval-episodes N --no-baselines           final test evaluation (default 600 episodes, with baselines)
@@ -56,6 +58,8 @@ const trainFlags = {
   out: { type: 'string' },
   filters: { type: 'string' },
   hidden: { type: 'string' },
+  'text-features': { type: 'string' },
+  'text-dim': { type: 'string' },
   'val-every': { type: 'string' },
   'val-episodes': { type: 'string' },
   'checkpoint-every': { type: 'string' },
@@ -146,7 +150,12 @@ export function parseTrainArgs(argv: string[]): TrainOptions {
     throw new UsageError(`--algorithm must be one of ${ALGORITHMS.join(', ')}, got '${v.algorithm}'`);
   }
   if (v.rotations && v['no-rotations']) throw new UsageError('--rotations and --no-rotations contradict each other');
-  const base = defaultTrainConfig({ algorithm: v.algorithm as Algorithm });
+  const textFeatures = v['text-features'];
+  if (textFeatures !== undefined && !TEXT_FEATURE_KINDS.includes(textFeatures as TextFeatureKind)) {
+    throw new UsageError(`--text-features must be one of ${TEXT_FEATURE_KINDS.join(', ')}, got '${textFeatures}'`);
+  }
+  const text = given({ features: textFeatures as TextFeatureKind | undefined, dim: number('text-dim', v['text-dim'], { min: 2 }) });
+  const base = defaultTrainConfig({ algorithm: v.algorithm as Algorithm, ...(Object.keys(text).length ? { text } : {}) });
   const config: TrainConfig = {
     ...base,
     episode: { ...base.episode, ...given({ ways: number('ways', v.ways, { min: 2 }), shots: number('shots', v.shots), queries: number('queries', v.queries) }) },

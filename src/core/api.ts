@@ -2,6 +2,7 @@
 // Nothing outside src/core should import deeper than this file and ./data/types.ts.
 import type { Algorithm, TrainConfig } from './config.js';
 import type { ClassDataset, ClassView, FeatureRows, InputSpec } from './data/types.js';
+import type { RawExample } from './data/raw-examples.js';
 
 export interface Progress {
   iteration: number;
@@ -76,6 +77,8 @@ export interface TrainResult {
 export interface Predictor {
   readonly algorithm: Algorithm;
   readonly spec: InputSpec;
+  /** Rows of raw examples as this model reads them (its input spec, its run's fitted text features). */
+  featurize(examples: readonly RawExample[]): Promise<FeatureRows>;
   /** Most labels one support set may hold (MAML's head width); Infinity for prototypical networks. */
   readonly maxWays: number;
   readonly defaultSteps: number;

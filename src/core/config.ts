@@ -1,5 +1,6 @@
 // Configuration of one meta-training run. The service validates user input into this
 // shape (zod at the edge); the core trusts it.
+import type { TextFeaturesConfig } from './data/text/features.js';
 
 export type Algorithm = 'maml' | 'fomaml' | 'reptile' | 'protonet';
 export const ALGORITHMS: readonly Algorithm[] = ['maml', 'fomaml', 'reptile', 'protonet'];
@@ -34,6 +35,11 @@ export interface TrainConfig {
    * backend (see training/task-batch.ts).
    */
   taskBatch: number | 'auto';
+  /**
+   * Text features (data/text/features.ts). What is unset comes from the dataset's choice, then
+   * the default (data/text/dataset-text.ts); checkpoints store the resolved choice.
+   */
+  text?: Partial<TextFeaturesConfig>;
 }
 
 export const DEFAULT_MODEL: ModelConfig = { filters: 64, hidden: [256, 128], fusionDim: 64 };
@@ -63,5 +69,6 @@ export function defaultTrainConfig(overrides: TrainConfigOverrides = {}): TrainC
     split: { train: 0.7, validation: 0.1, test: 0.2, ...overrides.split },
     rotations: overrides.rotations ?? false,
     taskBatch: overrides.taskBatch ?? 'auto',
+    ...(overrides.text ? { text: { ...overrides.text } } : {}),
   };
 }

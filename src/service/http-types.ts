@@ -6,7 +6,12 @@ import type { Accuracy, EvaluationReport, Progress } from '../core/api.js';
 
 export type { Accuracy, EvaluationReport, Progress };
 
-export type Modality = 'image' | 'text' | 'vector';
+export type Modality = 'image' | 'text' | 'vector' | 'strokes';
+
+export interface TextFeatures {
+  features: 'tfidf-svd' | 'hashing';
+  dim: number;
+}
 export type Algorithm = 'maml' | 'fomaml' | 'reptile' | 'protonet';
 export type JobStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
 
@@ -16,6 +21,8 @@ export interface Example {
   /** PNG or JPEG, base64 or a data: URL. */
   image?: string;
   vector?: number[];
+  /** Pen strokes: each a list of [x, y] or [x, y, t] points. */
+  strokes?: number[][][];
 }
 export type Query = Omit<Example, 'label'>;
 
@@ -23,6 +30,7 @@ export interface InputSpec {
   image?: { height: number; width: number; channels: number };
   text?: { features: number };
   vector?: { dim: number };
+  strokes?: { points: number };
 }
 
 export interface DatasetSummary {
@@ -31,6 +39,11 @@ export interface DatasetSummary {
   numClasses: number;
   numExamples: number;
   modalities: Modality[];
+  /** The text features jobs on it use unless they choose their own. */
+  text?: TextFeatures;
+  tenant: string;
+  /** Size of the stored dataset file. */
+  bytes: number;
   createdAt: string;
 }
 

@@ -2,20 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { evalCommand, trainCommand, type CommandIo } from '../../src/cli/train-commands.js';
+import { evalCommand, trainCommand } from '../../src/cli/train-commands.js';
+import { captureIo } from '../helpers/command-io.js';
 import { TEST_BACKEND } from '../helpers/backend.js';
 import { withTempDir } from '../helpers/runs.js';
-
-function captureIo(): CommandIo & { stdout: string; stderr: string } {
-  const io = {
-    stdout: '',
-    stderr: '',
-    errIsTTY: false,
-    out: (text: string) => void (io.stdout += text),
-    err: (text: string) => void (io.stderr += text),
-  };
-  return io;
-}
 
 const tiny = ['--ways', '3', '--shots', '1', '--queries', '3', '--meta-batch', '2', '--hidden', '16'];
 

@@ -1,14 +1,8 @@
 // Small random episodes for math tests: class centres plus noise, any modality mix.
-import type { Episode, FeatureRows, InputSpec } from '../../src/core/data/types.js';
+import type { Episode, FeatureRows, InputSpec, Modality } from '../../src/core/data/types.js';
+import { MODALITIES } from '../../src/core/data/types.js';
+import { modalityWidth } from '../../src/core/data/rows.js';
 import { Random } from '../../src/core/random.js';
-
-function widthOf(spec: InputSpec): { image: number; text: number; vector: number } {
-  return {
-    image: spec.image ? spec.image.height * spec.image.width * spec.image.channels : 0,
-    text: spec.text?.features ?? 0,
-    vector: spec.vector?.dim ?? 0,
-  };
-}
 
 export function randomEpisode(
   spec: InputSpec,
@@ -17,31 +11,27 @@ export function randomEpisode(
   missing = 0,
 ): Episode {
   const rng = new Random(seed);
-  const widths = widthOf(spec);
-  const centres = Array.from({ length: shape.ways }, () => ({
-    image: Float32Array.from({ length: widths.image }, () => rng.next()),
-    text: Float32Array.from({ length: widths.text }, () => rng.normal()),
-    vector: Float32Array.from({ length: widths.vector }, () => rng.normal()),
-  }));
+  const modalities = MODALITIES.filter((m) => spec[m] !== undefined);
+  const widths = Object.fromEntries(modalities.map((m) => [m, modalityWidth(spec, m)])) as Record<Modality, number>;
+  // Images in [0, 1); everything else standard normal.
+  const centres = Array.from({ length: shape.ways }, () =>
+    Object.fromEntries(modalities.map((m) => [m, Float32Array.from({ length: widths[m] }, () => (m === 'image' ? rng.next() : rng.normal()))])),
+  );
   const rows = (perClass: number): { rows: FeatureRows; labels: Int32Array } => {
     const n = shape.ways * perClass;
     const labels = new Int32Array(n);
-    const make = (m: 'image' | 'text' | 'vector') => (widths[m] ? new Float32Array(n * widths[m]) : undefined);
-    const data = { image: make('image'), text: make('text'), vector: make('vector') };
-    const present: FeatureRows['present'] = {};
-    for (const m of ['image', 'text', 'vector'] as const) if (data[m]) present[m] = new Uint8Array(n).fill(1);
+    const data = Object.fromEntries(modalities.map((m) => [m, new Float32Array(n * widths[m])])) as Partial<Record<Modality, Float32Array>>;
+    const present: FeatureRows['present'] = Object.fromEntries(modalities.map((m) => [m, new Uint8Array(n).fill(1)]));
     for (let i = 0; i < n; i++) {
       const label = i % shape.ways;
       labels[i] = label;
-      for (const m of ['image', 'text', 'vector'] as const) {
-        const arr = data[m];
-        if (!arr) continue;
+      for (const m of modalities) {
         if (missing > 0 && rng.next() < missing && i >= shape.ways) {
           present[m]![i] = 0;
           continue;
         }
         const w = widths[m];
-        for (let j = 0; j < w; j++) arr[i * w + j] = centres[label][m][j] + 0.3 * rng.normal();
+        for (let j = 0; j < w; j++) data[m]![i * w + j] = centres[label][m][j] + 0.3 * rng.normal();
       }
     }
     return { rows: { spec, n, ...data, present }, labels };

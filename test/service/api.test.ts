@@ -76,7 +76,17 @@ describe('datasets', () => {
     assert.ok(created.body.bytes > 0);
     assert.deepEqual(
       { ...created.body, id: undefined, createdAt: undefined, bytes: undefined },
-      { id: undefined, name: 'pets', numClasses: 2, numExamples: 4, modalities: ['image', 'text', 'vector'], tenant: 'test-admin', createdAt: undefined, bytes: undefined },
+      {
+        id: undefined,
+        name: 'pets',
+        numClasses: 2,
+        numExamples: 4,
+        modalities: ['image', 'text', 'vector'],
+        text: { features: 'tfidf-svd', dim: 256 },
+        tenant: 'test-admin',
+        createdAt: undefined,
+        bytes: undefined,
+      },
     );
 
     const one = await app.api.get(`/v1/datasets/${created.body.id}`).expect(200);

@@ -142,7 +142,6 @@ describe('dataset samples', () => {
     const id = created.body.id;
     const dataset = (await app.api.get(`/v1/datasets/${id}`).expect(200)).body;
     assert.equal(dataset.split, undefined, 'no publisher split for uploaded data');
-    assert.equal(dataset.textSamples, undefined, 'text samples are served by /samples only');
 
     const res = await app.api.get(`/v1/datasets/${id}/samples?limit=2&perClass=3`).expect(200);
     assert.equal(res.body.totalClasses, 3);

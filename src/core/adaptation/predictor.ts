@@ -6,6 +6,8 @@ import type { FeatureRows } from '../data/types.js';
 import { MODALITIES } from '../data/types.js';
 import { CoreError } from '../errors.js';
 import { readCheckpoint, readManifest } from '../checkpoint/checkpoint.js';
+import { readTextFeatures } from '../checkpoint/text-features.js';
+import { featurize } from '../data/raw-examples.js';
 import { learnerFor } from '../learners/from-config.js';
 
 function checkSupport(labels: Int32Array, ways: number, maxWays: number): void {
@@ -42,11 +44,13 @@ export async function loadPredictor(checkpointPath: string): Promise<Predictor> 
   const learner = learnerFor(spec, config);
   const { network } = learner;
   const { params: values } = await readCheckpoint(checkpointPath, network.params);
+  const text = await readTextFeatures(checkpointPath, manifest);
   const params: Tensor[] = values.map((v, i) => tf.tensor(v, network.params[i].shape));
   const maxWays = network.outputs ?? Infinity;
   return {
     algorithm: config.algorithm,
     spec,
+    featurize: (examples) => featurize(examples, spec, text ?? undefined),
     maxWays,
     defaultSteps: config.algorithm === 'protonet' ? 0 : config.inner.steps,
     adapt(support, labels, ways, steps): AdaptedTask {

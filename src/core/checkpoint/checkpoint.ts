@@ -13,6 +13,7 @@ import { sizeOf } from '../models/params.js';
 import type { RandomState } from '../random.js';
 import type { OptimizerState } from '../training/optimizer.js';
 import { syncDirectory, writeFileAtomic, writeSynced } from './atomic.js';
+import type { TextFeaturesEntry } from './text-features.js';
 import { concatTyped } from '../typed-arrays.js';
 
 export const CHECKPOINT_FORMAT = 'fewshot-checkpoint/1';
@@ -40,6 +41,8 @@ export interface CheckpointManifest {
   files: Record<string, { bytes: number; sha256: string }>;
   evaluation: EvaluationReport | null;
   backend: string;
+  /** The run's text features, when its data has text (absent in older checkpoints: hashing at spec.text's width). */
+  text?: TextFeaturesEntry;
 }
 
 export type ManifestFields = Omit<CheckpointManifest, 'format' | 'createdAt' | 'files' | 'params' | 'optimizer'>;
@@ -64,25 +67,29 @@ function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-/** Writes `<parent>/<name>` atomically; replaces an older checkpoint of the same name. */
+/**
+ * Writes `<parent>/<name>` atomically; replaces an older checkpoint of the same name. `files`
+ * are further blobs (a fitted text model), checksummed in the manifest like the weights.
+ */
 export async function writeCheckpoint(
   parent: string,
   name: string,
   fields: ManifestFields,
   params: { spec: ParamSpec; values: Float32Array }[],
   optimizer: OptimizerState | null,
+  files: readonly [string, Uint8Array][] = [],
 ): Promise<string> {
   await mkdir(parent, { recursive: true });
   const temp = join(parent, `.tmp-${name}-${randomBytes(6).toString('hex')}`);
   const target = join(parent, name);
   await mkdir(temp);
   try {
-    const files: CheckpointManifest['files'] = {};
-    const blobs: [string, Uint8Array][] = [[WEIGHTS, concat(params.map((p) => p.values))]];
+    const checksums: CheckpointManifest['files'] = {};
+    const blobs: [string, Uint8Array][] = [[WEIGHTS, concat(params.map((p) => p.values))], ...files];
     if (optimizer) blobs.push([OPTIMIZER, concat(optimizer.slots)]);
     for (const [file, bytes] of blobs) {
       await writeSynced(join(temp, file), bytes);
-      files[file] = { bytes: bytes.byteLength, sha256: sha256(bytes) };
+      checksums[file] = { bytes: bytes.byteLength, sha256: sha256(bytes) };
     }
     const manifest: CheckpointManifest = {
       format: CHECKPOINT_FORMAT,
@@ -90,7 +97,7 @@ export async function writeCheckpoint(
       ...fields,
       optimizer: optimizer ? { kind: optimizer.kind, step: optimizer.step } : null,
       params: params.map((p) => ({ name: p.spec.name, shape: [...p.spec.shape] })),
-      files,
+      files: checksums,
     };
     await writeSynced(join(temp, MANIFEST), JSON.stringify(manifest, null, 2));
     await syncDirectory(temp);
@@ -127,7 +134,8 @@ export async function readManifest(path: string): Promise<CheckpointManifest> {
   return manifest;
 }
 
-async function readVerified(path: string, manifest: CheckpointManifest, file: string): Promise<Float32Array> {
+/** A file of the checkpoint, checked against the size and sha256 its manifest records. */
+export async function readVerifiedFile(path: string, manifest: CheckpointManifest, file: string): Promise<Buffer> {
   const entry = manifest.files[file];
   if (!entry) throw invalid(path, `the manifest lists no ${file}`);
   let bytes: Buffer;
@@ -140,8 +148,12 @@ async function readVerified(path: string, manifest: CheckpointManifest, file: st
     throw invalid(path, `${file} has ${bytes.byteLength} bytes, the manifest says ${entry.bytes}`);
   }
   if (sha256(bytes) !== entry.sha256) throw invalid(path, `${file} fails its sha256 checksum (corrupted)`);
+  return bytes;
+}
+
+async function readVerified(path: string, manifest: CheckpointManifest, file: string): Promise<Float32Array> {
   // Copy into an aligned buffer: Buffer slices may start at any byte offset.
-  return new Float32Array(new Uint8Array(bytes).buffer);
+  return new Float32Array(new Uint8Array(await readVerifiedFile(path, manifest, file)).buffer);
 }
 
 /**
@@ -150,7 +162,8 @@ async function readVerified(path: string, manifest: CheckpointManifest, file: st
  */
 export async function verifyCheckpoint(path: string): Promise<CheckpointManifest> {
   const manifest = await readManifest(path);
-  for (const file of Object.keys(manifest.files)) await readVerified(path, manifest, file);
+  // Bytes, not floats: a checkpoint also holds non-float files (fitted text features).
+  for (const file of Object.keys(manifest.files)) await readVerifiedFile(path, manifest, file);
   return manifest;
 }
 

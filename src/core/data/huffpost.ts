@@ -4,15 +4,19 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CoreError } from '../errors.js';
 import { allocateRows, columns } from './rows.js';
-import { TEXT_FEATURES, writeTextFeatures } from './text-features.js';
+import { storedTextWidth, type TextFeaturesConfig } from './text/features.js';
+import { writeHashedText } from './text/hashing.js';
 import type { ClassDataset } from './types.js';
 
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
 
-/** The standard class split: 0-4 validation, 5-24 meta-train, 25-40 test. */
+/**
+ * The published class split, as Bao et al.'s own loader defines it (`_get_huffpost_classes` in
+ * their Distributional-Signatures repository): 0-19 meta-train, 20-24 validation, 25-40 test.
+ */
 export const HUFFPOST_SPLIT: { readonly train: readonly number[]; readonly validation: readonly number[]; readonly test: readonly number[] } = {
-  validation: range(0, 5),
-  train: range(5, 25),
+  train: range(0, 20),
+  validation: range(20, 25),
   test: range(25, 41),
 };
 
@@ -20,8 +24,11 @@ function invalid(file: string, line: number, reason: string): CoreError {
   return new CoreError('invalid_data', `${file} line ${line}: ${reason}`);
 }
 
-/** `dir` holds huffpost.json (JSON lines {raw, label}) and labels.tsv (id TAB name). */
-export async function loadHuffPost(dir: string, opts: { textFeatures?: number } = {}): Promise<ClassDataset> {
+/**
+ * `dir` holds huffpost.json (JSON lines {raw, label}) and labels.tsv (id TAB name). `text` is the
+ * text features runs on it use unless they choose (see ClassDataset.textFeatures).
+ */
+export async function loadHuffPost(dir: string, opts: { text?: TextFeaturesConfig } = {}): Promise<ClassDataset> {
   const classNames: string[] = [];
   const labelFile = join(dir, 'labels.tsv');
   (await readFile(labelFile, 'utf8')).split('\n').forEach((line, i) => {
@@ -48,9 +55,17 @@ export async function loadHuffPost(dir: string, opts: { textFeatures?: number } 
     return [{ raw, label: label as number }];
   });
 
-  const rows = allocateRows({ text: { features: opts.textFeatures ?? TEXT_FEATURES } }, records.length);
+  const rows = allocateRows({ text: { features: storedTextWidth(opts.text) } }, records.length);
   const [text] = columns(rows);
-  records.forEach((record, i) => writeTextFeatures(record.raw, text.data.subarray(i * text.width, (i + 1) * text.width)));
+  records.forEach((record, i) => writeHashedText(record.raw, text.data.subarray(i * text.width, (i + 1) * text.width)));
   text.present.fill(1);
-  return { name: 'huffpost', classNames, rows, labels: Int32Array.from(records, (r) => r.label), split: HUFFPOST_SPLIT };
+  return {
+    name: 'huffpost',
+    classNames,
+    rows,
+    labels: Int32Array.from(records, (r) => r.label),
+    split: HUFFPOST_SPLIT,
+    texts: records.map((r) => r.raw),
+    ...(opts.text ? { textFeatures: opts.text } : {}),
+  };
 }

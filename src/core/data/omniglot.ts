@@ -6,7 +6,9 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CoreError } from '../errors.js';
 import { loadImageFolder } from './image-folder.js';
+import { strokesBeside, withOmniglotStrokes } from './omniglot-strokes.js';
 import { concatRows } from './rows.js';
+import { DEFAULT_STROKE_POINTS } from './strokes.js';
 import type { ClassDataset } from './types.js';
 
 export interface OmniglotOptions {
@@ -19,6 +21,13 @@ export interface OmniglotOptions {
    */
   invert?: boolean;
   cacheDir?: string;
+  /**
+   * Read the pen trajectories beside a single image set (strokes_background_small1.zip beside
+   * images_background_small1.zip) as a second modality when they are there (default true).
+   */
+  strokes?: boolean;
+  /** Points each drawing's strokes are resampled to (default 64). */
+  strokePoints?: number;
 }
 
 export interface Omniglot {
@@ -37,14 +46,17 @@ function findSet(dir: string, set: string): string | undefined {
 /**
  * `path` is the folder holding images_background(.zip) and images_evaluation(.zip), as
  * ../shared/datasets/omniglot, or one zip/folder of images such as
- * images_background_small1.zip (then every class counts as background).
+ * images_background_small1.zip (then every class counts as background, and the drawings'
+ * strokes come along where the publisher ships them: only for the two small sets).
  */
 export async function loadOmniglot(path: string, opts: OmniglotOptions = {}): Promise<Omniglot> {
   const folderOptions = { imageSize: opts.imageSize ?? 28, channels: 1 as const, invert: opts.invert ?? true, cacheDir: opts.cacheDir };
   const isDir = existsSync(path) && statSync(path).isDirectory();
   const backgroundPath = isDir ? findSet(path, 'images_background') : undefined;
   if (!backgroundPath) {
-    const dataset = await loadImageFolder(path, folderOptions);
+    const images = await loadImageFolder(path, folderOptions);
+    const strokes = opts.strokes === false ? undefined : strokesBeside(path);
+    const dataset = strokes ? await withOmniglotStrokes(images, strokes, opts.strokePoints ?? DEFAULT_STROKE_POINTS) : images;
     return { dataset, background: dataset.classNames.map((_, i) => i), evaluation: [] };
   }
   const evaluationPath = findSet(path, 'images_evaluation');

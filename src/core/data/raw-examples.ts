@@ -5,7 +5,9 @@ import { CoreError } from '../errors.js';
 import { DEFAULT_CONCURRENCY, mapLimit } from './concurrency.js';
 import { decodeImage } from './images.js';
 import { allocateRows, columns } from './rows.js';
-import { TEXT_FEATURES, writeTextFeatures } from './text-features.js';
+import { DEFAULT_STROKE_POINTS, strokesProblem, writeStrokes, type Strokes } from './strokes.js';
+import { storedTextWidth, type TextFeatures, type TextFeaturesConfig } from './text/features.js';
+import { hashingFeatures } from './text/hashing.js';
 import { MODALITIES, type ClassDataset, type FeatureRows, type InputSpec, type Modality } from './types.js';
 
 export interface RawExample {
@@ -14,6 +16,8 @@ export interface RawExample {
   /** PNG/JPEG/... bytes, base64 or a base64 data URL. */
   image?: Buffer | string;
   vector?: number[];
+  /** Pen strokes: [[[x, y, t], ...], ...] (see strokes.ts). */
+  strokes?: Strokes;
 }
 
 export interface SpecOptions {
@@ -21,7 +25,10 @@ export interface SpecOptions {
   imageSize?: number;
   /** 1 = grayscale (default), 3 = RGB. */
   channels?: 1 | 3;
-  textFeatures?: number;
+  /** The text features runs on the dataset use by default; see ClassDataset.textFeatures. */
+  text?: TextFeaturesConfig;
+  /** Points each drawing is resampled to (default 64). */
+  strokePoints?: number;
   /** Store 1 - intensity; see InputSpec. */
   invert?: boolean;
 }
@@ -42,7 +49,7 @@ export function inferSpec(examples: readonly RawExample[], opts: SpecOptions = {
     const size = opts.imageSize ?? 28;
     spec.image = { height: size, width: size, channels: opts.channels ?? 1, ...(opts.invert ? { invert: true } : {}) };
   }
-  if (examples.some((e) => has(e, 'text'))) spec.text = { features: opts.textFeatures ?? TEXT_FEATURES };
+  if (examples.some((e) => has(e, 'text'))) spec.text = { features: storedTextWidth(opts.text) };
   const firstVector = examples.findIndex((e) => has(e, 'vector'));
   if (firstVector >= 0) {
     const dim = examples[firstVector].vector!.length;
@@ -53,29 +60,50 @@ export function inferSpec(examples: readonly RawExample[], opts: SpecOptions = {
     });
     spec.vector = { dim };
   }
-  if (!spec.image && !spec.text && !spec.vector) throw new CoreError('invalid_data', 'no example has an image, text or vector');
+  if (examples.some((e) => has(e, 'strokes'))) spec.strokes = { points: opts.strokePoints ?? DEFAULT_STROKE_POINTS };
+  if (!spec.image && !spec.text && !spec.vector && !spec.strokes) throw new CoreError('invalid_data', 'no example has an image, text, vector or strokes');
   return spec;
 }
 
-/** Rows for `examples` under `spec`; a missing modality is zeros with present = 0. */
-export async function featurize(examples: readonly RawExample[], spec: InputSpec): Promise<FeatureRows> {
+const article = (modality: Modality) => (modality === 'image' ? 'an image' : modality === 'strokes' ? 'strokes' : `a ${modality}`);
+
+/**
+ * Rows for `examples` under `spec`; a missing modality is zeros with present = 0. Text goes
+ * through `text` (a run's fitted features when serving; by default, hashing at the spec's width).
+ */
+export async function featurize(
+  examples: readonly RawExample[],
+  spec: InputSpec,
+  text?: TextFeatures,
+): Promise<FeatureRows> {
   const rows = allocateRows(spec, examples.length);
   const cols = Object.fromEntries(columns(rows).map((col) => [col.modality, col]));
+  const textFeatures = spec.text && (text ?? hashingFeatures(spec.text.features));
+  if (textFeatures && textFeatures.config.dim !== spec.text!.features) {
+    throw new Error(`text features are ${textFeatures.config.dim} wide, the input spec's ${spec.text!.features}`);
+  }
   examples.forEach((example, i) => {
     const present = MODALITIES.filter((m) => has(example, m));
-    if (present.length === 0) throw fail(i, 'has no image, text or vector');
+    if (present.length === 0) throw fail(i, 'has no image, text, vector or strokes');
     const unknown = present.find((m) => !cols[m]);
-    if (unknown) throw fail(i, `has ${unknown === 'image' ? 'an' : 'a'} ${unknown}, but the input spec takes none`);
+    if (unknown) throw fail(i, `has ${article(unknown)}, but the input spec takes none`);
   });
 
   examples.forEach((example, i) => {
-    const { text, vector } = example;
     if (has(example, 'text')) {
-      if (typeof text !== 'string') throw fail(i, 'text must be a string');
+      if (typeof example.text !== 'string') throw fail(i, 'text must be a string');
       const col = cols.text;
-      writeTextFeatures(text, col.data.subarray(i * col.width, (i + 1) * col.width));
+      textFeatures!.write(example.text, col.data.subarray(i * col.width, (i + 1) * col.width));
       col.present[i] = 1;
     }
+    if (has(example, 'strokes')) {
+      const problem = strokesProblem(example.strokes);
+      if (problem) throw fail(i, problem);
+      const col = cols.strokes;
+      writeStrokes(example.strokes!, spec.strokes!.points, col.data.subarray(i * col.width, (i + 1) * col.width));
+      col.present[i] = 1;
+    }
+    const { vector } = example;
     if (has(example, 'vector')) {
       const col = cols.vector;
       if (!Array.isArray(vector) || vector.length !== col.width) {
@@ -102,7 +130,8 @@ export async function featurize(examples: readonly RawExample[], spec: InputSpec
 
 /**
  * A labelled dataset from raw examples. Class indices follow the sorted label strings
- * (code-unit order), so the same examples in any order give the same dataset.
+ * (code-unit order), so the same examples in any order give the same dataset. The raw text
+ * is kept beside the rows, for runs that fit their text features on it.
  */
 export async function buildDataset(
   name: string,
@@ -116,5 +145,7 @@ export async function buildDataset(
   const index = new Map(classNames.map((label, i) => [label, i]));
   const labels = Int32Array.from(examples, (e) => index.get(e.label!)!);
   const rows = await featurize(examples, opts.spec ?? inferSpec(examples, opts));
-  return { name, classNames, rows, labels };
+  if (!rows.spec.text) return { name, classNames, rows, labels };
+  const texts = examples.map((e) => (has(e, 'text') ? e.text! : ''));
+  return { name, classNames, rows, labels, texts, ...(opts.text ? { textFeatures: opts.text } : {}) };
 }

@@ -1,6 +1,7 @@
 // Storage of FeatureRows. Importers, the dataset file and the sampler all walk the
 // modalities of a spec the same way, so that walk lives here once.
 import { CoreError } from '../errors.js';
+import { STROKE_CHANNELS, STROKE_POINTS_RANGE } from './strokes.js';
 import { MODALITIES, type FeatureRows, type InputSpec, type Modality } from './types.js';
 
 /** One modality of a set of rows: `width` floats per row in `data`, one flag per row in `present`. */
@@ -27,6 +28,8 @@ export function modalityWidth(spec: InputSpec, modality: Modality): number {
       return spec.text?.features ?? 0;
     case 'vector':
       return spec.vector?.dim ?? 0;
+    case 'strokes':
+      return (spec.strokes?.points ?? 0) * STROKE_CHANNELS;
   }
 }
 
@@ -40,11 +43,16 @@ export function validateSpec(spec: InputSpec): void {
     ['image.channels', spec.image?.channels],
     ['text.features', spec.text?.features],
     ['vector.dim', spec.vector?.dim],
+    ['strokes.points', spec.strokes?.points],
   ];
   for (const [field, value] of sizes) {
     if (value !== undefined && !(Number.isInteger(value) && (value as number) > 0)) {
       throw new CoreError('invalid_data', `input spec ${field} must be a positive integer, got ${String(value)}`);
     }
+  }
+  const points = spec.strokes?.points;
+  if (points !== undefined && (points < STROKE_POINTS_RANGE.min || points > STROKE_POINTS_RANGE.max)) {
+    throw new CoreError('invalid_data', `strokes.points must be in ${STROKE_POINTS_RANGE.min}..${STROKE_POINTS_RANGE.max}, got ${points}`);
   }
   const channels = spec.image?.channels;
   if (channels !== undefined && channels !== 1 && channels !== 3) {

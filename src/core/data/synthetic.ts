@@ -2,7 +2,8 @@
 // a learner that fails on them is broken rather than under-trained.
 import { Random } from '../random.js';
 import { allocateRows, columns, type ModalityColumn } from './rows.js';
-import { TEXT_FEATURES, writeTextFeatures } from './text-features.js';
+import { DEFAULT_TEXT_DIM } from './text/features.js';
+import { writeHashedText } from './text/hashing.js';
 import type { ClassDataset, FeatureRows, InputSpec, Modality } from './types.js';
 
 interface Shape {
@@ -97,14 +98,18 @@ function blobs(rng: Random, classes: number, size: number, noise: number) {
   };
 }
 
-/** Six words per text, each from the class's own five words with probability 0.6, else from ten shared ones. */
-function words(rng: Random, classes: number) {
+/**
+ * Six words per text, each from the class's own five words with probability 0.6, else from ten
+ * shared ones; each text is pushed onto `texts` as its features are written.
+ */
+function words(rng: Random, classes: number, texts: string[]) {
   const word = () => Array.from({ length: 5 }, () => String.fromCharCode(97 + rng.int(26))).join('');
   const common = Array.from({ length: 10 }, word);
   const own = Array.from({ length: classes }, () => Array.from({ length: 5 }, word));
   return (classId: number, out: Float32Array) => {
-    const text = Array.from({ length: 6 }, () => (rng.next() < 0.6 ? own[classId][rng.int(5)] : common[rng.int(10)]));
-    writeTextFeatures(text.join(' '), out);
+    const text = Array.from({ length: 6 }, () => (rng.next() < 0.6 ? own[classId][rng.int(5)] : common[rng.int(10)])).join(' ');
+    texts.push(text);
+    writeHashedText(text, out);
   };
 }
 
@@ -130,7 +135,7 @@ export function multimodalClusters(opts: MultimodalOptions): ClassDataset {
   const spec: InputSpec = {
     image: { height: size, width: size, channels: 1 },
     vector: { dim: opts.dim ?? 16 },
-    ...(opts.text ? { text: { features: TEXT_FEATURES } } : {}),
+    ...(opts.text ? { text: { features: DEFAULT_TEXT_DIM.hashing } } : {}),
   };
   const rows = allocateRows(spec, opts.classes * opts.perClass);
   // One stream per modality: turning text on leaves the images and vectors unchanged.
@@ -138,7 +143,8 @@ export function multimodalClusters(opts: MultimodalOptions): ClassDataset {
   const [imageRng, vectorRng, textRng, missingRng] = [rng.fork(), rng.fork(), rng.fork(), rng.fork()];
   fill(column(rows, 'image'), opts.perClass, blobs(imageRng, opts.classes, size, opts.noise ?? 0.1));
   fill(column(rows, 'vector'), opts.perClass, clusters(vectorRng, opts.classes, spec.vector!.dim, opts.noise ?? 0.3));
-  if (opts.text) fill(column(rows, 'text'), opts.perClass, words(textRng, opts.classes));
+  const texts: string[] = [];
+  if (opts.text) fill(column(rows, 'text'), opts.perClass, words(textRng, opts.classes, texts));
 
   const cols = columns(rows);
   for (let row = 0; row < rows.n; row++) {
@@ -146,6 +152,8 @@ export function multimodalClusters(opts: MultimodalOptions): ClassDataset {
     const drop = cols[missingRng.int(cols.length)];
     drop.present[row] = 0;
     drop.data.fill(0, row * drop.width, (row + 1) * drop.width);
+    if (drop.modality === 'text') texts[row] = '';
   }
-  return dataset('multimodal-clusters', opts, rows);
+  const data = dataset('multimodal-clusters', opts, rows);
+  return opts.text ? { ...data, texts } : data;
 }

@@ -1,8 +1,10 @@
 // Host-side data model shared by importers, the episode sampler and the learners.
 // Everything here is plain typed arrays: tensors are made only inside the learners,
 // so data code never has to think about disposal.
+import type { TextFeaturesConfig } from './text/features.js';
 
-export const MODALITIES = ['image', 'text', 'vector'] as const;
+/** New modalities go at the end: dataset files lay their arrays out in this order. */
+export const MODALITIES = ['image', 'text', 'vector', 'strokes'] as const;
 export type Modality = (typeof MODALITIES)[number];
 
 /** Shape of each modality a dataset carries; an absent key means the modality never occurs. */
@@ -12,9 +14,14 @@ export interface InputSpec {
    * usually fed). It lives in the spec so serving featurises uploads the way training did.
    */
   image?: { height: number; width: number; channels: number; invert?: boolean };
-  /** Text is featurised on import (hashed n-grams), so the model sees a fixed-width vector. */
+  /**
+   * Text as a fixed-width vector of `features` numbers. A dataset holds hashed features of its
+   * raw text (see ClassDataset.texts); a run re-featurises with the text features it uses.
+   */
   text?: { features: number };
   vector?: { dim: number };
+  /** Pen strokes resampled to `points` points of STROKE_CHANNELS numbers each (see strokes.ts). */
+  strokes?: { points: number };
 }
 
 export type ImageSpec = NonNullable<InputSpec['image']>;
@@ -29,6 +36,7 @@ export interface FeatureRows {
   readonly image?: Float32Array; // n * h * w * c, values in [0, 1]
   readonly text?: Float32Array; // n * features
   readonly vector?: Float32Array; // n * dim
+  readonly strokes?: Float32Array; // n * points * STROKE_CHANNELS
   readonly present: Partial<Record<Modality, Uint8Array>>; // n each, for every modality in spec
 }
 
@@ -40,6 +48,13 @@ export interface ClassDataset {
   readonly labels: Int32Array; // n, index into classNames
   /** The class split the data's publisher defines (Omniglot, HuffPost); training uses it when present. */
   readonly split?: ClassSplitHint;
+  /**
+   * Each row's raw text ('' where it has none), when the dataset has text: text features that
+   * need fitting are fitted on it when a run starts, from the meta-training classes only.
+   */
+  readonly texts?: readonly string[];
+  /** The text features runs on this dataset use unless they ask for others. */
+  readonly textFeatures?: TextFeaturesConfig;
 }
 
 export interface ClassSplitHint {

@@ -3,10 +3,10 @@
 import { CoreError } from '../errors.js';
 import type { InputSpec, Rotation } from '../data/types.js';
 
-/** Rotation needs square images: a turned 28x32 image would not fit the 28x32 spec. */
+/** Rotation needs square images (a turned 28x32 image would not fit the 28x32 spec) or strokes. */
 export function assertRotatable(spec: InputSpec): void {
-  if (!spec.image || spec.image.height !== spec.image.width) {
-    throw new CoreError('invalid_data', 'rotated classes need square images');
+  if (spec.image ? spec.image.height !== spec.image.width : !spec.strokes) {
+    throw new CoreError('invalid_data', 'rotated classes need square images or strokes');
   }
 }
 

@@ -6,6 +6,8 @@ import type { TrainConfig } from '../config.js';
 import type { ClassDataset, ClassView } from '../data/types.js';
 import type { MetaLearner } from '../learners/learner.js';
 import { readCheckpoint, readManifest, updateManifest } from '../checkpoint/checkpoint.js';
+import { readTextFeatures } from '../checkpoint/text-features.js';
+import { withTextFeatures } from '../data/text/dataset-text.js';
 import { CoreError } from '../errors.js';
 import { learnerFor } from '../learners/from-config.js';
 import { streamSeed } from '../training/streams.js';
@@ -113,7 +115,11 @@ export async function evaluateCheckpoint(
   }
   const config = { ...manifest.config, evaluation: { episodes: options.episodes, baselines: options.baselines } };
   const learner = learnerFor(manifest.spec, config);
-  const report = await evaluate(learner, checkpoint, dataset, manifest.split, config, options.seed ?? streamSeed(manifest.config.seed, 'test'));
+  // Text is featurised as the run featurised it: with the features its checkpoint carries.
+  const text = await readTextFeatures(checkpoint, manifest);
+  const featurised = text ? withTextFeatures(dataset, text) : dataset;
+  const seed = options.seed ?? streamSeed(manifest.config.seed, 'test');
+  const report = await evaluate(learner, checkpoint, featurised, manifest.split, config, seed);
   if (report) await updateManifest(checkpoint, { evaluation: report });
   return report;
 }

@@ -15,6 +15,8 @@ export interface Inputs {
   readonly image?: Tensor4D;
   readonly text?: Tensor2D;
   readonly vector?: Tensor2D;
+  /** [tasks·rows, points·STROKE_CHANNELS] resampled pen points. */
+  readonly strokes?: Tensor2D;
   /** [tasks·rows] 0/1 per modality; absent means every row has it. */
   readonly masks: Partial<Record<Modality, Tensor>>;
 }
@@ -39,11 +41,12 @@ export function toInputs(perTask: FeatureRows | readonly FeatureRows[]): Inputs 
         : undefined,
     text: spec.text && rows.text ? tf.tensor2d(rows.text, [n, spec.text.features]) : undefined,
     vector: spec.vector && rows.vector ? tf.tensor2d(rows.vector, [n, spec.vector.dim]) : undefined,
+    strokes: spec.strokes && rows.strokes ? tf.tensor2d(rows.strokes, [n, rows.strokes.length / n]) : undefined,
   };
 }
 
 export function disposeInputs(inputs: Inputs): void {
-  tf.dispose([inputs.image, inputs.text, inputs.vector, ...Object.values(inputs.masks)].filter((t) => t !== undefined));
+  tf.dispose([inputs.image, inputs.text, inputs.vector, inputs.strokes, ...Object.values(inputs.masks)].filter((t) => t !== undefined));
 }
 
 /** Rows [from, from + count) of every task of a [tasks·rows, ...] tensor. */

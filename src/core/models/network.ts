@@ -12,6 +12,7 @@ import type { Encoder } from './encoder.js';
 import { leadingRows, type Inputs } from './inputs.js';
 import { dense } from '../tensor/ops.js';
 import { mlpEncoder } from './mlp.js';
+import { strokesEncoder } from './strokes.js';
 import { initParam, type ParamSpec, type Params } from './params.js';
 
 interface Branch {
@@ -41,6 +42,7 @@ export interface Network {
 
 function encoderFor(modality: Modality, spec: InputSpec, config: ModelConfig): Encoder {
   if (modality === 'image') return conv4Encoder(spec.image!, config.filters);
+  if (modality === 'strokes') return strokesEncoder(spec.strokes!.points, config.filters);
   const dim = modality === 'text' ? spec.text!.features : spec.vector!.dim;
   return mlpEncoder(modality, dim, config.hidden);
 }

@@ -8,23 +8,18 @@ import type { TrainConfig } from '../config.js';
 import type { ClassDataset } from '../data/types.js';
 import { CoreError } from '../errors.js';
 import { learnerFor } from '../learners/from-config.js';
-import type { MetaLearner } from '../learners/learner.js';
 import { Random } from '../random.js';
 import { EpisodeSampler } from '../episodes/sampler.js';
 import { splitClasses, withRotations } from '../episodes/splits.js';
-import {
-  readCheckpoint,
-  updateManifest,
-  writeCheckpoint,
-  type CheckpointData,
-  type RunMetrics,
-} from '../checkpoint/checkpoint.js';
+import { readCheckpoint, readManifest, updateManifest, writeCheckpoint, type RunMetrics } from '../checkpoint/checkpoint.js';
+import { textFeaturesFiles } from '../checkpoint/text-features.js';
 import { checkpointName, pruneCheckpoints, readPointer, writePointer } from '../checkpoint/run-dir.js';
 import { evaluate, validationAccuracy } from '../evaluation/evaluate.js';
 import { metaStep } from './meta-step.js';
 import { adam, interpolate, type OuterOptimizer } from './optimizer.js';
 import { streamSeed } from './streams.js';
 import { resolveTaskBatch } from './task-batch.js';
+import { runText } from './run-text.js';
 import { backendName } from '../tensor/backend.js';
 
 
@@ -41,18 +36,18 @@ function makeSplit(dataset: ClassDataset, config: TrainConfig): DataSplit {
   };
 }
 
-async function latestCheckpoint(dir: string, learner: MetaLearner): Promise<CheckpointData | null> {
-  const pointer = await readPointer(dir, 'latest');
-  return pointer ? readCheckpoint(join(dir, pointer.checkpoint), learner.network.params) : null;
-}
-
 export async function trainRun(opts: TrainRunOptions): Promise<TrainResult> {
-  const { dataset, config, dir } = opts;
+  const { dir } = opts;
   await mkdir(dir, { recursive: true });
+  const pointer = opts.resume ? await readPointer(dir, 'latest') : null;
+  const latest = pointer && join(dir, pointer.checkpoint);
+  const resumed = latest ? await readManifest(latest) : null;
+  const split = resumed?.split ?? opts.split ?? makeSplit(opts.dataset, opts.config);
+  const { dataset, config, text } = await runText(opts.dataset, opts.config, split, resumed && { path: latest!, manifest: resumed });
+  const textFiles = text ? textFeaturesFiles(text) : null;
   const learner = learnerFor(dataset.rows.spec, config);
   const { network } = learner;
-  const restored = opts.resume ? await latestCheckpoint(dir, learner) : null;
-  const split = restored?.manifest.split ?? opts.split ?? makeSplit(dataset, config);
+  const restored = latest ? await readCheckpoint(latest, network.params) : null;
   if (split.train.length < config.episode.ways) {
     throw new CoreError(
       'invalid_data',
@@ -95,9 +90,11 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainResult> {
         rng: { sampler: samplerRng.state },
         evaluation: null,
         backend: backendName(),
+        ...(textFiles ? { text: textFiles.entry } : {}),
       },
       await Promise.all(network.params.map(async (spec, i) => ({ spec, values: (await params[i].data()) as Float32Array }))),
       await optimizer.state(),
+      textFiles?.files,
     );
     await writePointer(dir, 'latest', { checkpoint: name, iteration });
     if (asBest) await writePointer(dir, 'best', { checkpoint: name, iteration });

@@ -1,8 +1,8 @@
 // The prediction process: holds loaded models and adapted weights, and does all tensor work
 // for the API, whose event loop therefore stays free while a request adapts or predicts.
 import { loadConfig } from '../config.js';
-import { CoreError, initBackend, loadPredictor, type AdaptedTask, type InputSpec, type Predictor } from '../core.js';
-import { featurize, type RawExample } from '../core-data.js';
+import { CoreError, initBackend, loadPredictor, type AdaptedTask, type Predictor } from '../core.js';
+import type { RawExample } from '../core-data.js';
 import { LruCache } from './lru.js';
 import type { AdaptRequest, AdaptResult, ChildMessage, ParentMessage, PredictResult, Request, WireError } from './protocol.js';
 
@@ -33,9 +33,9 @@ function predictor(modelId: string, checkpoint: string): Promise<Predictor> {
   return loading;
 }
 
-async function rows(field: 'support' | 'queries', examples: RawExample[], spec: InputSpec) {
+async function rows(field: 'support' | 'queries', examples: RawExample[], model: Predictor) {
   try {
-    return await featurize(examples, spec);
+    return await model.featurize(examples);
   } catch (error) {
     if (error instanceof CoreError && error.code === 'invalid_data') {
       throw new CoreError(error.code, `${field}: ${error.message}`, { field, ...(error.details as object) });
@@ -62,8 +62,8 @@ async function adapt(request: AdaptRequest): Promise<AdaptResult> {
     });
   }
   const index = new Map(labels.map((label, i) => [label, i]));
-  const support = await rows('support', request.support, model.spec);
-  const query = request.queries ? await rows('queries', request.queries, model.spec) : null;
+  const support = await rows('support', request.support, model);
+  const query = request.queries ? await rows('queries', request.queries, model) : null;
   const steps = request.steps ?? model.defaultSteps;
   const started = performance.now();
   const task = model.adapt(support, Int32Array.from(request.support, (e) => index.get(e.label!)!), labels.length, steps);
@@ -83,7 +83,7 @@ async function predict(adaptationId: string, queries: RawExample[]): Promise<Pre
   const adapted = adaptations.get(adaptationId);
   if (!adapted) throw Object.assign(new Error('adapted weights not in this process'), { code: 'adaptation_missing' });
   const model = await predictors.get(adapted.modelId)!;
-  return { labels: adapted.labels, probabilities: await probabilities(adapted.task, await rows('queries', queries, model.spec)) };
+  return { labels: adapted.labels, probabilities: await probabilities(adapted.task, await rows('queries', queries, model)) };
 }
 
 async function handle(request: Request): Promise<unknown> {

@@ -1,10 +1,11 @@
 // A page of a dataset's classes with a few examples each, as a person wants to see them:
-// images as PNG thumbnails (from the stored pixels), text as the lines kept at upload, and
-// the first values of vectors.
+// images as PNG thumbnails (from the stored pixels), lines of the stored raw text, and the
+// first values of vectors.
 import sharp from 'sharp';
 import type { ClassDataset, InputSpec } from '../core.js';
 import type { SamplePage } from '../http-types.js';
 import type { DatasetRecord } from '../registry/datasets.js';
+import { textSamples } from './text-samples.js';
 
 /** Vectors are cut to their first values: enough to tell classes apart at a glance. */
 const VECTOR_VALUES = 8;
@@ -35,6 +36,7 @@ export async function samplePage(
     if (rows && rows.length < perClass) rows.push(row);
   });
 
+  const texts = textSamples(dataset.labels, dataset.texts, rowsOf.keys(), perClass);
   const { spec, present } = dataset.rows;
   const sample = async (row: number) => {
     const out: SamplePage['classes'][number]['samples'][number] = { row };
@@ -54,7 +56,7 @@ export async function samplePage(
       name: dataset.classNames[index],
       examples: record.classes[index]?.examples ?? rows.length,
       samples: await Promise.all(rows.map(sample)),
-      texts: record.textSamples?.[index] ?? [],
+      texts: texts.get(index)!,
     })),
   );
   return { datasetId: record.id, totalClasses: dataset.classNames.length, offset, classes };

@@ -1,9 +1,8 @@
 import { stat } from 'node:fs/promises';
 import type { Redis } from 'ioredis';
 import type { ClassDataset, ClassSplitHint, InputSpec, Modality } from '../core.js';
-import { MODALITIES, saveDataset } from '../core-data.js';
+import { MODALITIES, resolveTextFeatures, saveDataset, type TextFeaturesConfig } from '../core-data.js';
 import { newId } from '../ids.js';
-import { pickTextSamples } from '../preview/text-samples.js';
 import { storageKeys, type Storage } from '../storage/storage.js';
 import { RecordStore } from './records.js';
 
@@ -13,6 +12,8 @@ export interface DatasetRecord {
   numClasses: number;
   numExamples: number;
   modalities: Modality[];
+  /** The text features jobs on it use unless they choose; absent without text (and in older records). */
+  text?: TextFeaturesConfig;
   classes: { name: string; examples: number }[];
   spec: InputSpec;
   tenant: string;
@@ -22,8 +23,6 @@ export interface DatasetRecord {
   createdAt: string;
   /** The class split the data's publisher defines (class indices), which training follows. */
   split?: ClassSplitHint;
-  /** A few lines of each class (by class index) for a dataset made from texts. */
-  textSamples?: string[][];
 }
 
 export const datasetRegistry = (redis: Redis, prefix: string) => new RecordStore<DatasetRecord>(redis, prefix, 'dataset');
@@ -32,11 +31,6 @@ export type DatasetRegistry = ReturnType<typeof datasetRegistry>;
 /** Runs the registration of a dataset of `bytes` bytes, or refuses it (a tenant's storage cap). */
 export type Admit = (bytes: number, register: () => Promise<void>) => Promise<void>;
 
-export interface StoreOptions {
-  admit?: Admit;
-  /** `texts[i]` is row i's raw text, where the caller still has it (kept as samples). */
-  texts?: readonly (string | undefined)[];
-}
 
 /**
  * Writes `dataset` to storage and registers it for `tenant`; every way in (API, CLI importers)
@@ -48,7 +42,7 @@ export async function storeDataset(
   registry: DatasetRegistry,
   dataset: ClassDataset,
   tenant: string,
-  { admit = (_, register) => register(), texts = [] }: StoreOptions = {},
+  admit: Admit = (_, register) => register(),
 ): Promise<DatasetRecord> {
   const id = newId('ds');
   const key = storageKeys.dataset(id);
@@ -57,7 +51,7 @@ export async function storeDataset(
     await saveDataset(path, dataset);
     const { size } = await stat(path);
     await storage.publish(key);
-    const record = datasetRecord(id, key, size, tenant, dataset, texts);
+    const record = datasetRecord(id, key, size, tenant, dataset);
     await admit(size, async () => {
       await registry.create(record);
     });
@@ -68,14 +62,7 @@ export async function storeDataset(
   }
 }
 
-function datasetRecord(
-  id: string,
-  key: string,
-  bytes: number,
-  tenant: string,
-  dataset: ClassDataset,
-  texts: readonly (string | undefined)[],
-): DatasetRecord {
+function datasetRecord(id: string, key: string, bytes: number, tenant: string, dataset: ClassDataset): DatasetRecord {
   const counts = new Array<number>(dataset.classNames.length).fill(0);
   for (const label of dataset.labels) counts[label]++;
   const spec = dataset.rows.spec;
@@ -85,6 +72,7 @@ function datasetRecord(
     numClasses: dataset.classNames.length,
     numExamples: dataset.rows.n,
     modalities: MODALITIES.filter((m) => spec[m] !== undefined),
+    ...(spec.text ? { text: resolveTextFeatures(undefined, dataset) } : {}),
     classes: dataset.classNames.map((name, i) => ({ name, examples: counts[i] })),
     spec,
     tenant,
@@ -93,7 +81,5 @@ function datasetRecord(
     createdAt: new Date().toISOString(),
   };
   if (dataset.split) record.split = dataset.split;
-  const textSamples = pickTextSamples(dataset.labels, texts, dataset.classNames.length);
-  if (textSamples) record.textSamples = textSamples;
   return record;
 }

@@ -1,6 +1,7 @@
 // Shapes shared by several resources. Request objects are strict: a misspelt field is a
 // 400 naming it, not silently ignored.
 import { z } from 'zod';
+import { MAX_PEN_POINTS } from '../core-data.js';
 
 export const Timestamp = z.string().meta({ format: 'date-time', description: 'ISO 8601, UTC' });
 
@@ -31,11 +32,29 @@ const inputs = {
     .optional()
     .meta({ description: 'PNG or JPEG, base64 or a data: URL; decoded and resized server-side' }),
   vector: z.array(z.number()).min(1).max(100_000).optional(),
+  strokes: z
+    .array(
+      z
+        .array(z.array(z.number()).min(2).max(3).meta({ description: '[x, y] or [x, y, t]' }))
+        .min(1)
+        .max(MAX_PEN_POINTS),
+    )
+    .min(1)
+    .max(MAX_PEN_POINTS)
+    .refine((strokes) => strokes.reduce((n, stroke) => n + stroke.length, 0) <= MAX_PEN_POINTS, {
+      message: `at most ${MAX_PEN_POINTS} points over all strokes`,
+    })
+    .optional()
+    .meta({
+      description:
+        'Pen strokes, each a list of points (x right, y down, any unit; t in ms is optional and unused); ' +
+        'resampled to a fixed number of points and normalised for position and scale server-side',
+    }),
 };
 
-const hasInput = (e: { text?: string; image?: string; vector?: number[] }) =>
-  e.text !== undefined || e.image !== undefined || e.vector !== undefined;
-const hasInputMessage = { message: 'an example needs at least one of text, image, vector' };
+const hasInput = (e: { text?: string; image?: string; vector?: number[]; strokes?: number[][][] }) =>
+  e.text !== undefined || e.image !== undefined || e.vector !== undefined || e.strokes !== undefined;
+const hasInputMessage = { message: 'an example needs at least one of text, image, vector, strokes' };
 
 export const Example = z
   .strictObject({ label: z.string().min(1).max(200), ...inputs })

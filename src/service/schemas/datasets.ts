@@ -1,9 +1,22 @@
 import { z } from 'zod';
-import { MODALITIES } from '../core-data.js';
+import { MAX_TEXT_DIM, MODALITIES, STROKE_POINTS_RANGE, TEXT_FEATURE_KINDS } from '../core-data.js';
 import { Upload } from '../plugins/content-types.js';
 import { Example, Timestamp } from './common.js';
 
 const Name = z.string().trim().min(1).max(200);
+
+export const TextFeatures = z
+  .strictObject({
+    features: z.enum(TEXT_FEATURE_KINDS).meta({
+      description: "'tfidf-svd': TF-IDF over a vocabulary fitted on the meta-training classes, projected by a truncated SVD; 'hashing': hashed word n-grams",
+    }),
+    dim: z
+      .int()
+      .min(2)
+      .max(MAX_TEXT_DIM.hashing)
+      .meta({ description: `Width of the vector each text becomes (tfidf-svd: at most ${MAX_TEXT_DIM['tfidf-svd']})` }),
+  })
+  .meta({ id: 'TextFeatures', description: 'How text becomes the model input' });
 
 export const DatasetSummary = z
   .object({
@@ -14,6 +27,7 @@ export const DatasetSummary = z
     modalities: z.array(z.enum(MODALITIES)),
     tenant: z.string(),
     bytes: z.int().meta({ description: 'Size of the stored dataset file' }),
+    text: TextFeatures.optional().meta({ description: 'The text features jobs on this dataset use unless they choose their own' }),
     createdAt: Timestamp,
   })
   .meta({ id: 'DatasetSummary' });
@@ -23,6 +37,7 @@ const InputSpec = z
     image: z.object({ height: z.int(), width: z.int(), channels: z.int() }).optional(),
     text: z.object({ features: z.int() }).optional(),
     vector: z.object({ dim: z.int() }).optional(),
+    strokes: z.object({ points: z.int() }).optional(),
   })
   .meta({ id: 'InputSpec', description: 'Shape of each modality the data carries' });
 
@@ -48,6 +63,15 @@ export const CreateDatasetQuery = z.strictObject({
   }),
   channels: z.coerce.number().int().pipe(z.union([z.literal(1), z.literal(3)])).optional().meta({
     description: 'Image channels: 1 (grayscale) or 3 (RGB); default: inferred from the images',
+  }),
+  textFeatures: z.enum(TEXT_FEATURE_KINDS).optional().meta({
+    description: "Text features jobs on this dataset use unless they choose: 'tfidf-svd' (default) or 'hashing'",
+  }),
+  textDim: z.coerce.number().int().min(2).max(MAX_TEXT_DIM.hashing).optional().meta({
+    description: `Width of those text features (default: 256 for tfidf-svd, at most ${MAX_TEXT_DIM['tfidf-svd']}; 1024 for hashing)`,
+  }),
+  strokePoints: z.coerce.number().int().min(STROKE_POINTS_RANGE.min).max(STROKE_POINTS_RANGE.max).optional().meta({
+    description: 'Points each drawing is resampled to (default 64)',
   }),
 });
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ALGORITHMS } from '../core.js';
 import { Timestamp } from './common.js';
+import { TextFeatures } from './datasets.js';
 
 const positive = () => z.int().min(1);
 const rate = () => z.number().positive().max(100);
@@ -34,6 +35,9 @@ export const CreateJobBody = z
       .optional()
       .meta({ description: 'Fractions of classes for meta-train / validation / test' }),
     rotations: z.boolean().optional().meta({ description: 'Add 90/180/270° rotations of image classes as new classes' }),
+    text: TextFeatures.partial().optional().meta({
+      description: "Text features for this job; unset fields come from the dataset's choice",
+    }),
   })
   .meta({ id: 'CreateJob' });
 

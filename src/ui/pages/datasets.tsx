@@ -137,7 +137,7 @@ function Samples({ dataset }: { dataset: Dataset }) {
         </div>
       )}
       {dataset.modalities.includes('text') && data?.classes.every((c) => c.texts.length === 0) ? (
-        <p class="muted">No lines of text were kept for this dataset (text is stored as features; lines are kept for JSON/NDJSON uploads).</p>
+        <p class="muted">No lines of text are stored for this dataset (its file predates raw text being kept: it holds text features only).</p>
       ) : null}
     </section>
   );

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { CoreError } from '../../../src/core/errors.js';
 import { loadDataset, saveDataset } from '../../../src/core/data/dataset-file.js';
 import { gaussianClusters, multimodalClusters } from '../../../src/core/data/synthetic.js';
+import { buildDataset } from '../../../src/core/data/raw-examples.js';
 
 const invalid = (pattern: RegExp) => (error: unknown) =>
   error instanceof CoreError && error.code === 'invalid_data' && pattern.test(error.message);
@@ -29,6 +30,39 @@ test('a multimodal dataset survives a save/load round trip exactly', () =>
     assert.deepEqual(back.classNames, ds.classNames);
     assert.deepEqual(back.labels, ds.labels);
     assert.deepEqual(back.rows, ds.rows);
+  }));
+
+test('text is stored as raw text with the dataset\'s text features choice, and its hashed features come back', () =>
+  withDir(async (dir) => {
+    const examples = Array.from({ length: 40 }, (_, i) => ({ label: `c${i % 4}`, text: `headline number ${i} about topic ${i % 4}` }));
+    const ds = await buildDataset('news', [...examples, { label: 'c0', vector: [1] }], { text: { features: 'hashing', dim: 2048 } });
+    const path = join(dir, 'news.fsds');
+    await saveDataset(path, ds);
+    const back = await loadDataset(path);
+    assert.deepEqual(back.texts, ds.texts);
+    assert.equal(back.texts?.[40], '');
+    assert.deepEqual(back.textFeatures, { features: 'hashing', dim: 2048 });
+    assert.deepEqual(back.rows, ds.rows);
+    const bytes = (await readFile(path)).length;
+    assert.ok(bytes < 41 * 2048, `${bytes} bytes: far less than the ${41 * 2048 * 4} bytes of hashed floats`);
+  }));
+
+test('files from before raw text (version 1, hashed text floats) still load', () =>
+  withDir(async (dir) => {
+    const { texts: _none, ...ds } = multimodalClusters({ classes: 2, perClass: 3, size: 8, dim: 3, text: true, missing: 0, seed: 2 });
+    const path = join(dir, 'v1.fsds');
+    await saveDataset(path, ds);
+    const file = await readFile(path);
+    const headerLength = file.readUInt32LE(8);
+    const header = JSON.parse(file.subarray(12, 12 + headerLength).toString());
+    assert.ok(header.arrays.some((a: { name: string }) => a.name === 'text'));
+    const json = Buffer.from(JSON.stringify({ ...header, version: 1 }));
+    const length = Buffer.alloc(4);
+    length.writeUInt32LE(json.length);
+    await writeFile(path, Buffer.concat([file.subarray(0, 8), length, json, file.subarray(12 + headerLength)]));
+    const back = await loadDataset(path);
+    assert.deepEqual(back.rows, ds.rows);
+    assert.equal(back.texts, undefined);
   }));
 
 test('corruption is detected: checksum, truncation, magic, header', () =>

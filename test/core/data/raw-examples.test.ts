@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import sharp from 'sharp';
 import { CoreError } from '../../../src/core/errors.js';
 import { buildDataset, featurize, inferSpec, type RawExample } from '../../../src/core/data/raw-examples.js';
-import { featurizeText } from '../../../src/core/data/text-features.js';
+import { writeHashedText } from '../../../src/core/data/text/hashing.js';
 
 const invalid = (pattern: RegExp) => (error: unknown) =>
   error instanceof CoreError && error.code === 'invalid_data' && pattern.test(error.message);
@@ -20,7 +20,10 @@ test('inferSpec covers each modality that occurs, with defaults', async () => {
   assert.deepEqual(inferSpec([{ image: png }], { imageSize: 32, channels: 3, invert: true }), {
     image: { height: 32, width: 32, channels: 3, invert: true },
   });
-  assert.deepEqual(inferSpec([{ text: 'a' }], { textFeatures: 64 }), { text: { features: 64 } });
+  assert.deepEqual(inferSpec([{ text: 'a' }], { text: { features: 'hashing', dim: 64 } }), { text: { features: 64 } });
+  // Fitted text features are fitted by runs; the dataset keeps hashed features of the default width.
+  assert.deepEqual(inferSpec([{ text: 'a' }], { text: { features: 'tfidf-svd', dim: 64 } }), { text: { features: 1024 } });
+  assert.deepEqual(inferSpec([{ strokes: [[[0, 0]]] }], { strokePoints: 16 }), { strokes: { points: 16 } });
 });
 
 test('inferSpec rejects disagreeing vector widths, naming the example, and empty input', () => {
@@ -36,14 +39,16 @@ test('featurize fills present modalities and zero-masks missing ones', async () 
     { text: 'only text' },
     { image: png.toString('base64'), vector: [3, 4] },
   ];
-  const spec = inferSpec(examples, { imageSize: 4, textFeatures: 32 });
+  const spec = inferSpec(examples, { imageSize: 4, text: { features: 'hashing', dim: 32 } });
   const rows = await featurize(examples, spec);
   assert.equal(rows.n, 3);
   assert.deepEqual([...rows.present.image!], [1, 0, 1]);
   assert.deepEqual([...rows.present.text!], [1, 1, 0]);
   assert.deepEqual([...rows.present.vector!], [1, 0, 1]);
   assert.deepEqual([...rows.vector!], [1, 2, 0, 0, 3, 4]);
-  assert.deepEqual(rows.text!.subarray(32, 64), featurizeText('only text', 32));
+  const hashed = new Float32Array(32);
+  writeHashedText('only text', hashed);
+  assert.deepEqual(rows.text!.subarray(32, 64), hashed);
   assert.ok(rows.text!.subarray(64).every((v) => v === 0));
   assert.ok(rows.image!.subarray(0, 16).every((v) => Math.abs(v - 1) < 1e-6));
   assert.ok(rows.image!.subarray(16, 32).every((v) => v === 0));
@@ -52,7 +57,8 @@ test('featurize fills present modalities and zero-masks missing ones', async () 
 test('featurize rejects modalities outside the spec, empty rows and bad values', async () => {
   const spec = { vector: { dim: 2 } };
   await assert.rejects(featurize([{ vector: [1, 2] }, { text: 'x' }], spec), invalid(/example 1: has a text, but the input spec takes none/));
-  await assert.rejects(featurize([{ label: 'a' }], spec), invalid(/example 0: has no image, text or vector/));
+  await assert.rejects(featurize([{ label: 'a' }], spec), invalid(/example 0: has no image, text, vector or strokes/));
+  await assert.rejects(featurize([{ vector: [1, 2] }, { strokes: [[[1, 2]]] }], spec), invalid(/example 1: has strokes, but the input spec takes none/));
   await assert.rejects(featurize([{ vector: [1] }], spec), invalid(/example 0: vector must be an array of 2 numbers/));
   await assert.rejects(featurize([{ vector: [1, Number.NaN] }], spec), invalid(/not a finite number/));
   await assert.rejects(

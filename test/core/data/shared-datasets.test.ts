@@ -12,7 +12,7 @@ import { SHARED_DATASETS } from '../../../scripts/lib/shared.js';
 const OMNIGLOT_SMALL = join(SHARED_DATASETS, 'omniglot/images_background_small1.zip');
 const HUFFPOST = join(SHARED_DATASETS, 'huffpost');
 
-test('Omniglot (small background set) imports as inverted 28x28 strokes, then from cache', {
+test('Omniglot (small background set) imports as inverted 28x28 images with their pen strokes, then from cache', {
   skip: !existsSync(OMNIGLOT_SMALL) && 'Omniglot data not present',
 }, async () => {
   const cacheDir = await mkdtemp(join(tmpdir(), 'fewshot-omniglot-'));
@@ -22,7 +22,14 @@ test('Omniglot (small background set) imports as inverted 28x28 strokes, then fr
     assert.match(dataset.classNames[0], /^[^/]+\/character\d\d$/);
     assert.deepEqual(background, dataset.classNames.map((_, i) => i));
     assert.deepEqual(evaluation, []);
-    assert.deepEqual(dataset.rows.spec, { image: { height: 28, width: 28, channels: 1, invert: true } });
+    assert.deepEqual(dataset.rows.spec, { image: { height: 28, width: 28, channels: 1, invert: true }, strokes: { points: 64 } });
+    const strokes = dataset.rows.strokes!;
+    assert.ok(dataset.rows.present.strokes!.every((p) => p === 1));
+    assert.ok(strokes.every((v) => v >= -1 && v <= 1));
+    for (let row = 0; row < dataset.rows.n; row++) assert.equal(strokes[row * 64 * 3 + 2], 1, `row ${row} starts with a pen-down`);
+    const imagesOnly = await loadOmniglot(OMNIGLOT_SMALL, { cacheDir, strokes: false });
+    assert.deepEqual(imagesOnly.dataset.rows.image, dataset.rows.image);
+    assert.equal(imagesOnly.dataset.rows.spec.strokes, undefined);
     const pixels = dataset.rows.image!;
     const mean = pixels.reduce((a, b) => a + b, 0) / pixels.length;
     assert.ok(mean > 0.03 && mean < 0.3, `strokes are sparse after inverting: mean ${mean}`);
@@ -38,7 +45,10 @@ test('Omniglot (small background set) imports as inverted 28x28 strokes, then fr
 test('HuffPost imports 41 classes x 900 headlines with the standard split', {
   skip: !existsSync(HUFFPOST) && 'HuffPost data not present',
 }, async () => {
-  const ds = await loadHuffPost(HUFFPOST, { textFeatures: 128 });
+  const ds = await loadHuffPost(HUFFPOST, { text: { features: 'hashing', dim: 128 } });
+  assert.deepEqual(ds.rows.spec, { text: { features: 128 } });
+  assert.deepEqual(ds.textFeatures, { features: 'hashing', dim: 128 });
+  assert.equal(ds.texts?.[1], "will smith joins diplo and nicky jam for the 2018 world cup 's official song");
   assert.equal(ds.classNames.length, 41);
   assert.equal(ds.classNames[0], 'POLITICS');
   assert.equal(ds.rows.n, 41 * 900);
@@ -49,4 +59,5 @@ test('HuffPost imports 41 classes x 900 headlines with the standard split', {
   const all = [...HUFFPOST_SPLIT.validation, ...HUFFPOST_SPLIT.train, ...HUFFPOST_SPLIT.test];
   assert.deepEqual(all.sort((a, b) => a - b), Array.from({ length: 41 }, (_, i) => i));
   assert.deepEqual([HUFFPOST_SPLIT.validation.length, HUFFPOST_SPLIT.train.length, HUFFPOST_SPLIT.test.length], [5, 20, 16]);
+  assert.deepEqual([HUFFPOST_SPLIT.train[0], HUFFPOST_SPLIT.validation[0], HUFFPOST_SPLIT.test[0]], [0, 20, 25]);
 });

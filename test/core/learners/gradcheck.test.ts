@@ -1,6 +1,9 @@
 // Second-order MAML must be exactly second order: its meta-gradient matches central finite
 // differences of the meta-loss, and differs clearly from the first-order one. Run on the cpu
-// and wasm backends, for an MLP and a (small) conv4 with batch norm.
+// and wasm backends, for an MLP, a (small) conv4 with batch norm, the 1-D convolutional strokes
+// encoder, and text, vector and strokes fused with rows missing some of them (masked fusion and
+// masked batch norm; an image branch adds max-pool switches, at which the meta-loss jumps and
+// finite differences mean nothing, so conv4 is checked on its own above).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import '@tensorflow/tfjs-backend-cpu';
@@ -16,9 +19,20 @@ import type { InputSpec } from '../../../src/core/data/types.js';
 import { randomEpisode } from '../../helpers/random-episode.js';
 import { checkGradient } from '../../helpers/gradcheck.js';
 
-const CASES: { name: string; spec: InputSpec; filters: number; hidden: number[]; steps: number }[] = [
+const CASES: { name: string; spec: InputSpec; filters: number; hidden: number[]; steps: number; missing?: number }[] = [
   { name: 'mlp', spec: { vector: { dim: 12 } }, filters: 4, hidden: [16, 8], steps: 2 },
   { name: 'conv4', spec: { image: { height: 16, width: 16, channels: 1 } }, filters: 3, hidden: [], steps: 1 },
+  // One inner step for the convolutional encoders: after two, ReLU kinks sit closer than the
+  // finite differences' smallest step (1e-3) in some directions, and no step size is right.
+  { name: 'strokes conv1d', spec: { strokes: { points: 16 } }, filters: 3, hidden: [], steps: 1 },
+  {
+    name: 'text + vector + strokes fused, rows missing modalities',
+    spec: { text: { features: 6 }, vector: { dim: 4 }, strokes: { points: 8 } },
+    filters: 2,
+    hidden: [6],
+    steps: 1,
+    missing: 0.3,
+  },
 ];
 
 for (const backend of ['cpu', 'wasm']) {
@@ -29,7 +43,7 @@ for (const backend of ['cpu', 'wasm']) {
       const network = buildNetwork(c.spec, { filters: c.filters, hidden: c.hidden, fusionDim: 8 }, 3);
       const inner = { steps: c.steps, lr: 0.3 };
       const params = network.init(new Random(3));
-      const task = toTaskTensors(randomEpisode(c.spec, { ways: 3, shots: 1, queries: 2 }, 11));
+      const task = toTaskTensors(randomEpisode(c.spec, { ways: 3, shots: 1, queries: 2 }, 11, c.missing));
       const metaLoss = async (weights: Tensor[]) => {
         const loss = tf.tidy(() => {
           const fast = sgdSteps(network, weights, task.support, task.supportTargets, inner.steps, inner.lr);

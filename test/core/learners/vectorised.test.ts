@@ -17,6 +17,7 @@ const SPECS: { name: string; spec: InputSpec; missing: number }[] = [
   { name: 'mlp', spec: { vector: { dim: 10 } }, missing: 0 },
   { name: 'conv4', spec: { image: { height: 16, width: 16, channels: 1 } }, missing: 0 },
   { name: 'multimodal with missing rows', spec: { image: { height: 16, width: 16, channels: 1 }, text: { features: 12 } }, missing: 0.3 },
+  { name: 'strokes with missing rows', spec: { strokes: { points: 8 }, vector: { dim: 4 } }, missing: 0.3 },
 ];
 
 async function read(tensors: Tensor[]): Promise<Float32Array[]> {

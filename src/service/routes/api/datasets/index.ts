@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { listedTenant, visible } from '../../../access.js';
-import { buildDataset, loadImageFolder } from '../../../core-data.js';
+import { buildDataset, loadImageFolder, resolveTextFeatures } from '../../../core-data.js';
 import type { AppDeps } from '../../../deps.js';
 import { ServiceError } from '../../../errors.js';
 import { principal } from '../../../plugins/auth.js';
@@ -34,7 +34,8 @@ const datasetRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, { de
       },
     },
     async (request, reply) => {
-      const { imageSize, channels } = request.query;
+      const { imageSize, channels, textFeatures, textDim, strokePoints } = request.query;
+      const text = textFeatures || textDim ? resolveTextFeatures({ features: textFeatures, dim: textDim }, {}) : undefined;
       // Validated per content type by CreateDatasetBody: the JSON object, NDJSON's examples, or a zip.
       const body = request.body as CreateDatasetJsonInput | ExampleInput[] | Upload;
       const name = request.query.name ?? (body instanceof Upload || Array.isArray(body) ? undefined : body.name);
@@ -45,13 +46,10 @@ const datasetRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, { de
       }
       const examples = body instanceof Upload ? null : Array.isArray(body) ? body : body.examples;
       const dataset = examples
-        ? await buildDataset(name, examples, { imageSize, channels })
+        ? await buildDataset(name, examples, { imageSize, channels, text, strokePoints })
         : await loadImageFolder((body as Upload).path, { imageSize, channels, name });
       const { tenant } = principal(request);
-      const record = await storeDataset(storage, datasets, dataset, tenant, {
-        admit: (bytes, register) => quotas.admitStored(tenant, bytes, register),
-        texts: examples?.map((e) => e.text),
-      });
+      const record = await storeDataset(storage, datasets, dataset, tenant, (bytes, register) => quotas.admitStored(tenant, bytes, register));
       return reply.status(201).header('location', `/v1/datasets/${record.id}`).send(record);
     },
   );

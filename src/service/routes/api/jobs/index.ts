@@ -3,6 +3,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { defaultTrainConfig, type TrainConfig } from '../../../core.js';
 import { listedTenant, visible } from '../../../access.js';
+import { resolveTextFeatures } from '../../../core-data.js';
+import type { DatasetRecord } from '../../../registry/datasets.js';
 import type { AppDeps } from '../../../deps.js';
 import { ServiceError } from '../../../errors.js';
 import { principal } from '../../../plugins/auth.js';
@@ -11,8 +13,10 @@ import { errors, IdParams } from '../../../schemas/common.js';
 import { CreateJobBody, IdempotencyHeaders, Job, JobAccepted, JobList, JobListQuery, type CreateJobInput } from '../../../schemas/jobs.js';
 import { streamJobEvents } from './events.js';
 
-function trainConfig({ datasetId: _, ...request }: CreateJobInput): TrainConfig {
-  return defaultTrainConfig(request);
+/** The job's full configuration; text features resolved here so the job and its model show them. */
+function trainConfig({ datasetId: _, ...request }: CreateJobInput, dataset: DatasetRecord): TrainConfig {
+  const config = defaultTrainConfig(request);
+  return dataset.spec.text ? { ...config, text: resolveTextFeatures(request.text, { textFeatures: dataset.text }) } : config;
 }
 
 const jobRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, { deps }) => {
@@ -38,7 +42,7 @@ const jobRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, { deps }
     async (request, reply) => {
       const { datasetId } = request.body;
       const dataset = visible(principal(request), await datasets.get(datasetId), 'dataset', datasetId);
-      const config = trainConfig(request.body);
+      const config = trainConfig(request.body, dataset);
       const classes = dataset.numClasses * (config.rotations && dataset.spec.image ? 4 : 1);
       if (config.episode.ways > classes) {
         throw new ServiceError('validation_failed', `${config.episode.ways}-way episodes need at least that many classes; the dataset has ${classes}`, [

@@ -1,12 +1,7 @@
-// Text becomes a fixed-width vector by the hashing trick: no vocabulary to fit or store,
-// so a headline seen only at serving time lands in the same space as the training data.
-
-export const TEXT_FEATURES = 1024;
-
-/** Lowercased runs of letters and digits (any script). */
-export function tokenize(text: string): string[] {
-  return text.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter((token) => token.length > 0);
-}
+// Text as a fixed-width vector by the hashing trick: no vocabulary to fit or store, so a
+// headline seen only at serving time lands in the same space as the training data.
+import { tokenize } from './tokenize.js';
+import type { TextFeatures } from './features.js';
 
 /** 32-bit FNV-1a over UTF-16 code units: tiny, fast and stable across platforms. */
 function fnv1a(text: string): number {
@@ -24,7 +19,7 @@ function fnv1a(text: string): number {
  * taken from the top hash bit so that collisions cancel on average instead of piling
  * up; then L2-normalised so headline length does not set the scale. Empty text gives zeros.
  */
-export function writeTextFeatures(text: string, out: Float32Array): void {
+export function writeHashedText(text: string, out: Float32Array): void {
   out.fill(0);
   const tokens = tokenize(text);
   const counts = new Map<string, number>();
@@ -46,8 +41,12 @@ export function writeTextFeatures(text: string, out: Float32Array): void {
   }
 }
 
-export function featurizeText(text: string, features = TEXT_FEATURES): Float32Array {
-  const out = new Float32Array(features);
-  writeTextFeatures(text, out);
-  return out;
+export function hashingFeatures(dim: number): TextFeatures {
+  return {
+    config: { features: 'hashing', dim },
+    write(text, out) {
+      if (out.length !== dim) throw new Error(`hashing features are ${dim} wide, not ${out.length}`);
+      writeHashedText(text, out);
+    },
+  };
 }
