@@ -33,17 +33,57 @@ export function oneHot(labels: Int32Array, ways: number): Tensor2D {
 }
 
 // Stride-1 convolution as a closed family of three bilinear maps, each of whose gradients is
-// made of the others, so they can be differentiated to any order (tfjs's own conv gradient uses
-// Conv2DBackpropFilter, which wasm lacks and which has no gradient itself):
-//   convValid(x, w)  = conv(x, w):                 Σ_uvc w[u,v,c,o]·x[b,i+u,j+v,c]
-//   convFull(g, w)   = conv(pad(g, k-1), flip(w)ᵀ): Σ_uvo w[u,v,c,o]·g[b,i-u,j-v,o]  (convValid's dx)
-//   filterGrad(x, g) = conv(xᵀ, gᵀ):               Σ_bij x[b,i+u,j+v,c]·g[b,i,j,o]  (convValid's dw)
+// made of the others, so they can be differentiated to any order (tfjs's own conv gradient
+// ends in kernels without gradients of their own):
+//   conv(x, w)   = Σ_uvc w[u,v,c,o]·x[b,i+u,j+v,c]
+//   data(g, w)   = Σ_uvo w[u,v,c,o]·g[b,i-u,j-v,o]   (conv's gradient for x)
+//   filter(x, g) = Σ_bij x[b,i+u,j+v,c]·g[b,i,j,o]   (conv's gradient for w)
 // whose gradients for an upstream G are
-//   convValid → (convFull(G, w), filterGrad(x, G));  convFull → (convValid(G, w), filterGrad(G, g));
-//   filterGrad → (convFull(g, G), convValid(x, G)).
-// Writing filterGrad's out matters: left to autodiff they become convolutions with image-sized
-// kernels over zero-padded inputs (20× the work). Only the forward Conv2D kernel is launched,
-// which every backend has and runs fast.
+//   conv → (data(G, w), filter(x, G));  data → (conv(G, w), filter(G, g));  filter → (data(g, G), conv(x, G)).
+// Two forms of the same family:
+// - 'same' padding, each map one kernel (Conv2D, Conv2DBackpropInput, Conv2DBackpropFilter),
+//   where the backend has all three natively (native: one oneDNN primitive each; cpu);
+// - 'valid' on an input padded beforehand, from the forward Conv2D alone, elsewhere: wasm lacks
+//   Conv2DBackpropFilter and runs its Conv2DBackpropInput as a naive loop. There data is a
+//   convolution with the flipped, transposed filter over a (k-1)-padded g, and filter a
+//   convolution of xᵀ with gᵀ. Writing filter's gradients out matters: left to autodiff they
+//   become convolutions with image-sized kernels over zero-padded inputs (20× the work).
+
+type Bilinear = (a: Tensor4D, b: Tensor4D) => Tensor4D;
+
+interface ConvFamily {
+  conv: Bilinear;
+  data: Bilinear;
+  filter: Bilinear;
+}
+
+/** The family's differentiable maps, from how each is computed forward. */
+function closedFamily(forward: ConvFamily): ConvFamily {
+  const family: ConvFamily = {
+    conv: differentiable((save, x: Tensor4D, w: Tensor4D) => {
+      save([x, w]);
+      return {
+        value: forward.conv(x, w),
+        gradients: (dy: Tensor4D, [xs, ws]) => [() => family.data(dy, ws as Tensor4D), () => family.filter(xs as Tensor4D, dy)],
+      };
+    }),
+    data: differentiable((save, g: Tensor4D, w: Tensor4D) => {
+      save([g, w]);
+      return {
+        value: forward.data(g, w),
+        gradients: (dy: Tensor4D, [gs, ws]) => [() => family.conv(dy, ws as Tensor4D), () => family.filter(dy, gs as Tensor4D)],
+      };
+    }),
+    filter: differentiable((save, x: Tensor4D, g: Tensor4D) => {
+      save([x, g]);
+      return {
+        value: forward.filter(x, g),
+        gradients: (dy: Tensor4D, [xs, gs]) => [() => family.data(gs as Tensor4D, dy), () => family.conv(xs as Tensor4D, dy)],
+      };
+    }),
+  };
+  return family;
+}
 
 // A filter rotated by 180°, as a permutation matmul: wasm's Reverse kernel takes 4 ms on a
 // 3×3×64×64 filter, 50× this.
@@ -56,48 +96,54 @@ function flipSpatially(w: Tensor4D): Tensor4D {
   return tf.reshape(flipped, [kh, kw, ci, co]);
 }
 
-type Bilinear = (a: Tensor4D, b: Tensor4D) => Tensor4D;
-
-/** VALID, stride-1 convolution of an already padded input, differentiable at any order. */
-export const convValid: Bilinear = differentiable((save, x: Tensor4D, w: Tensor4D) => {
-  save([x, w]);
-  return {
-    value: tf.conv2d(x, w, 1, 'valid'),
-    gradients: (dy: Tensor4D, [xs, ws]) => [() => convFull(dy, ws as Tensor4D), () => filterGrad(xs as Tensor4D, dy)],
-  };
-});
-
-const convFull: Bilinear = differentiable((save, g: Tensor4D, w: Tensor4D) => {
-  save([g, w]);
-  const [kh, kw] = w.shape;
-  const padded = tf.pad(g, [
-    [0, 0],
-    [kh - 1, kh - 1],
-    [kw - 1, kw - 1],
-    [0, 0],
-  ]) as Tensor4D;
-  return {
-    value: tf.conv2d(padded, tf.transpose(flipSpatially(w), [0, 1, 3, 2]) as Tensor4D, 1, 'valid'),
-    gradients: (dy: Tensor4D, [gs, ws]) => [() => convValid(dy, ws as Tensor4D), () => filterGrad(dy, gs as Tensor4D)],
-  };
-});
-
-const filterGrad: Bilinear = differentiable((save, x: Tensor4D, g: Tensor4D) => {
-  save([x, g]);
-  return {
-    value: tf.transpose(
+const validFamily = closedFamily({
+  conv: (x, w) => tf.conv2d(x, w, 1, 'valid'),
+  data: (g, w) => {
+    const [kh, kw] = w.shape;
+    const padded = tf.pad(g, [
+      [0, 0],
+      [kh - 1, kh - 1],
+      [kw - 1, kw - 1],
+      [0, 0],
+    ]) as Tensor4D;
+    return tf.conv2d(padded, tf.transpose(flipSpatially(w), [0, 1, 3, 2]) as Tensor4D, 1, 'valid');
+  },
+  filter: (x, g) =>
+    tf.transpose(
       tf.conv2d(tf.transpose(x, [3, 1, 2, 0]) as Tensor4D, tf.transpose(g, [1, 2, 0, 3]) as Tensor4D, 1, 'valid'),
       [1, 2, 0, 3],
     ) as Tensor4D,
-    gradients: (dy: Tensor4D, [xs, gs]) => [() => convFull(gs as Tensor4D, dy), () => convValid(xs as Tensor4D, dy)],
-  };
 });
 
-/** 'same'-padded stride-1 convolution with an odd square kernel. */
+/** The 'same' form for a kh×kw filter (its size cannot be read off x and g as in 'valid'). */
+function sameFamily(kh: number, kw: number): ConvFamily {
+  const key = `${kh}x${kw}`;
+  let family = sameFamilies.get(key);
+  if (!family) {
+    const attrs = { strides: 1, pad: 'same', dataFormat: 'NHWC', dimRoundingMode: undefined };
+    const run = (name: string, inputs: Record<string, Tensor>, extra: Record<string, unknown>) =>
+      tf.engine().runKernel(name, inputs as tf.NamedTensorMap, { ...attrs, ...extra } as unknown as tf.NamedAttrMap) as Tensor4D;
+    family = closedFamily({
+      conv: (x, w) => tf.conv2d(x, w, 1, 'same'),
+      data: (g, w) => run('Conv2DBackpropInput', { dy: g, filter: w }, { inputShape: [...g.shape.slice(0, 3), w.shape[2]] }),
+      filter: (x, g) => run('Conv2DBackpropFilter', { x, dy: g }, { filterShape: [kh, kw, x.shape[3], g.shape[3]] }),
+    });
+    sameFamilies.set(key, family);
+  }
+  return family;
+}
+const sameFamilies = new Map<string, ConvFamily>();
+
+/** Backends whose three convolution kernels are all native (see above). */
+const SAME_FORM_BACKENDS = new Set(['native', 'cpu']);
+
+/** 'same'-padded stride-1 convolution with an odd square kernel, differentiable at any order. */
 export function convSame(x: Tensor4D, w: Tensor4D): Tensor4D {
-  const p = (w.shape[0] - 1) / 2;
-  const q = (w.shape[1] - 1) / 2;
-  return convValid(
+  const [kh, kw] = w.shape;
+  if (SAME_FORM_BACKENDS.has(tf.getBackend())) return sameFamily(kh, kw).conv(x, w);
+  const p = (kh - 1) / 2;
+  const q = (kw - 1) / 2;
+  return validFamily.conv(
     tf.pad(x, [
       [0, 0],
       [p, p],

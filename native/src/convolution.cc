@@ -1,0 +1,204 @@
+// 2-D convolution and both of its gradients as oneDNN primitives, on tfjs's layouts: activations
+// NHWC, filters HWIO. Activations are used in place (oneDNN's NHWC kernels are its fast ones);
+// filters are reordered to the layout each primitive prefers (a 3×3×64×64 filter is 37K floats,
+// a microsecond's copy, and the blocked kernels run 2-3× faster than the HWIO ones).
+// The batch is split between the threads (threads.h), each running a single-threaded primitive
+// on its images; the filter gradient's per-part results are summed at the end.
+#include <algorithm>
+#include <map>
+#include <memory>
+
+#include "common.h"
+#include "onednn.h"
+#include "threads.h"
+
+namespace fewshot {
+namespace {
+
+using dnnl::memory;
+using tag = memory::format_tag;
+using dt = memory::data_type;
+
+enum Kind { kForward = 0, kBackwardData = 1, kBackwardFilter = 2 };
+
+// The geometry tfjs's computeConv2DInfo describes, flattened in this order by the caller.
+struct Geometry {
+  int64_t batch, inHeight, inWidth, inChannels, outChannels, filterHeight, filterWidth, outHeight, outWidth;
+  int64_t strideHeight, strideWidth, dilationHeight, dilationWidth, padTop, padLeft;
+};
+
+// One primitive for one kind and geometry (batch included), with what it needs around it.
+struct Plan {
+  dnnl::primitive primitive;
+  memory::desc scratchpad, activation, output, userFilter, filter;
+  bool reorderFilter = false;
+  dnnl::reorder toPrimitive, toUser;
+  // forward and input gradient: the filter in the primitive's layout, shared by the parts.
+  std::unique_ptr<float[]> filterBuffer;
+};
+
+Plan makePlan(Kind kind, const Geometry &g) {
+  memory::desc src({g.batch, g.inChannels, g.inHeight, g.inWidth}, dt::f32, tag::nhwc);
+  memory::desc dst({g.batch, g.outChannels, g.outHeight, g.outWidth}, dt::f32, tag::nhwc);
+  memory::dims filterDims{g.outChannels, g.inChannels, g.filterHeight, g.filterWidth};
+  memory::desc user(filterDims, dt::f32, tag::hwio);
+  // With one or two input channels the blocked input-gradient kernel is 2.7× slower than the
+  // GEMM one that takes HWIO as it is (measured at 80×28×28×1).
+  memory::desc preferred(filterDims, dt::f32, kind == kBackwardData && g.inChannels < 4 ? tag::hwio : tag::any);
+  memory::dims strides{g.strideHeight, g.strideWidth};
+  memory::dims dilations{g.dilationHeight - 1, g.dilationWidth - 1};
+  memory::dims padLow{g.padTop, g.padLeft};
+  // oneDNN wants the exact high padding that produces the output size.
+  memory::dims padHigh{(g.outHeight - 1) * g.strideHeight + (g.filterHeight - 1) * g.dilationHeight + 1 - g.inHeight - g.padTop,
+                       (g.outWidth - 1) * g.strideWidth + (g.filterWidth - 1) * g.dilationWidth + 1 - g.inWidth - g.padLeft};
+  const auto algorithm = dnnl::algorithm::convolution_direct;
+  const dnnl::primitive_attr attr = userScratchpad();
+  dnnl::convolution_forward::primitive_desc forward(
+      dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, algorithm, src, preferred, dst, strides, dilations, padLow, padHigh),
+      attr, cpuEngine());
+  Plan plan;
+  plan.userFilter = user;
+  if (kind == kForward) {
+    plan.primitive = dnnl::convolution_forward(forward);
+    plan.scratchpad = forward.scratchpad_desc();
+    plan.activation = src;
+    plan.output = dst;
+    plan.filter = forward.weights_desc();
+  } else if (kind == kBackwardData) {
+    dnnl::convolution_backward_data::primitive_desc pd(
+        dnnl::convolution_backward_data::desc(algorithm, src, preferred, dst, strides, dilations, padLow, padHigh), attr, cpuEngine(),
+        forward);
+    plan.primitive = dnnl::convolution_backward_data(pd);
+    plan.scratchpad = pd.scratchpad_desc();
+    plan.activation = dst;  // the incoming gradient
+    plan.output = src;
+    plan.filter = pd.weights_desc();
+  } else {
+    dnnl::convolution_backward_weights::primitive_desc pd(
+        dnnl::convolution_backward_weights::desc(algorithm, src, preferred, dst, strides, dilations, padLow, padHigh), attr,
+        cpuEngine(), forward);
+    plan.primitive = dnnl::convolution_backward_weights(pd);
+    plan.scratchpad = pd.scratchpad_desc();
+    plan.activation = src;
+    plan.output = dst;  // here: the incoming gradient, an input
+    plan.filter = pd.diff_weights_desc();
+  }
+  plan.reorderFilter = plan.filter != user;
+  if (plan.reorderFilter) {
+    if (kind == kBackwardFilter) {
+      plan.toUser = dnnl::reorder(dnnl::reorder::primitive_desc(cpuEngine(), plan.filter, cpuEngine(), user));
+    } else {
+      plan.filterBuffer.reset(new float[plan.filter.get_size() / sizeof(float)]);
+      plan.toPrimitive = dnnl::reorder(dnnl::reorder::primitive_desc(cpuEngine(), user, cpuEngine(), plan.filter));
+    }
+  }
+  return plan;
+}
+
+// Plans by kind and geometry. Training meets a few dozen geometries; a process that meets
+// more (serving many image sizes) starts over rather than grow without bound.
+constexpr size_t kMaxPlans = 512;
+
+Plan &planFor(Kind kind, const Geometry &g) {
+  static std::map<std::vector<int64_t>, Plan> plans;
+  std::vector<int64_t> key{kind, g.batch, g.inHeight, g.inWidth, g.inChannels, g.outChannels, g.filterHeight, g.filterWidth,
+                           g.outHeight, g.outWidth, g.strideHeight, g.strideWidth, g.dilationHeight, g.dilationWidth, g.padTop, g.padLeft};
+  auto found = plans.find(key);
+  if (found != plans.end()) return found->second;
+  if (plans.size() >= kMaxPlans) plans.clear();
+  return plans.emplace(key, makePlan(kind, g)).first->second;
+}
+
+// convolution(kind, geometry Int32Array[15], a, b, out):
+//   forward:         a = x [N,H,W,C],      b = filter [KH,KW,C,O], out = y [N,OH,OW,O]
+//   backward data:   a = dy [N,OH,OW,O],   b = filter,             out = dx [N,H,W,C]
+//   backward filter: a = x,                b = dy,                 out = dfilter [KH,KW,C,O]
+napi_value convolution(napi_env env, napi_value *args, size_t) {
+  int32_t kindValue = integer(env, args[0], "kind");
+  if (kindValue < kForward || kindValue > kBackwardFilter) throw std::invalid_argument("unknown convolution kind");
+  const Kind kind = static_cast<Kind>(kindValue);
+  std::vector<int64_t> d = ints(env, args[1], "geometry");
+  if (d.size() != 15) throw std::invalid_argument("geometry has 15 entries");
+  const Geometry g{d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11], d[12], d[13], d[14]};
+  Floats a = floats(env, args[2], "a"), b = floats(env, args[3], "b"), out = floats(env, args[4], "out");
+  const int64_t inImage = g.inHeight * g.inWidth * g.inChannels, outImage = g.outHeight * g.outWidth * g.outChannels;
+  const int64_t filterSize = g.filterHeight * g.filterWidth * g.inChannels * g.outChannels;
+  const int64_t aImage = kind == kBackwardData ? outImage : inImage;
+  const int64_t bSize = kind == kBackwardFilter ? g.batch * outImage : filterSize;
+  const int64_t outSize = kind == kForward ? g.batch * outImage : kind == kBackwardData ? g.batch * inImage : filterSize;
+  if (static_cast<int64_t>(a.length) != g.batch * aImage || static_cast<int64_t>(b.length) != bSize ||
+      static_cast<int64_t>(out.length) != outSize) {
+    throw std::invalid_argument("array sizes do not match the geometry");
+  }
+  if (g.batch == 0) {
+    std::fill(out.data, out.data + out.length, 0.f);
+    return nullptr;
+  }
+
+  // Parts of the batch: at most two sizes (n/parts rounded down and up), so at most two plans.
+  const int64_t parts = std::min<int64_t>(threadCount(), g.batch);
+  auto first = [&](int64_t p) { return g.batch * p / parts; };
+  auto plan = [&](int64_t p) -> Plan & {
+    Geometry part = g;
+    part.batch = first(p + 1) - first(p);
+    return planFor(kind, part);
+  };
+  std::vector<Plan *> plans(parts);
+  for (int64_t p = 0; p < parts; p++) plans[p] = &plan(p);  // created here, on this thread, before the run
+
+  dnnl::engine &engine = cpuEngine();
+  if (kind == kBackwardFilter) {
+    // Each part's gradient in its primitive's layout, then (on this thread) in HWIO, summed.
+    std::vector<std::unique_ptr<float[]>> results(parts);
+    for (int64_t p = 0; p < parts; p++) results[p].reset(new float[plans[p]->filter.get_size() / sizeof(float)]);
+    parallelChunks(parts, [&](int64_t p) {
+      Plan &pl = *plans[p];
+      execute(pl.primitive, pl.scratchpad,
+              {{DNNL_ARG_SRC, memory(pl.activation, engine, a.data + first(p) * inImage)},
+               {DNNL_ARG_DIFF_DST, memory(pl.output, engine, b.data + first(p) * outImage)},
+               {DNNL_ARG_DIFF_WEIGHTS, memory(pl.filter, engine, results[p].get())}});
+    });
+    std::unique_ptr<float[]> hwio(parts > 1 ? new float[filterSize] : nullptr);
+    for (int64_t p = 0; p < parts; p++) {
+      Plan &pl = *plans[p];
+      float *target = p == 0 ? out.data : hwio.get();
+      if (pl.reorderFilter) {
+        memory result(pl.filter, engine, results[p].get()), user(pl.userFilter, engine, target);
+        pl.toUser.execute(cpuStream(), result, user);
+        cpuStream().wait();
+      } else {
+        std::copy(results[p].get(), results[p].get() + filterSize, target);
+      }
+      if (p > 0) for (int64_t i = 0; i < filterSize; i++) out.data[i] += target[i];
+    }
+    return nullptr;
+  }
+  // Forward and input gradient: the filter is reordered once per plan, then shared.
+  memory user(plans[0]->userFilter, engine, b.data);
+  for (int64_t p = 0; p < parts; p++) {
+    Plan &pl = *plans[p];
+    if (pl.reorderFilter && (p == 0 || plans[p] != plans[p - 1])) {
+      memory filter(pl.filter, engine, pl.filterBuffer.get());
+      pl.toPrimitive.execute(cpuStream(), user, filter);
+      cpuStream().wait();
+    }
+  }
+  const int64_t inputImage = kind == kForward ? inImage : outImage, outputImage = kind == kForward ? outImage : inImage;
+  const int inputArg = kind == kForward ? DNNL_ARG_SRC : DNNL_ARG_DIFF_DST;
+  const int outputArg = kind == kForward ? DNNL_ARG_DST : DNNL_ARG_DIFF_SRC;
+  parallelChunks(parts, [&](int64_t p) {
+    Plan &pl = *plans[p];
+    memory filter = pl.reorderFilter ? memory(pl.filter, engine, pl.filterBuffer.get()) : memory(pl.userFilter, engine, b.data);
+    execute(pl.primitive, pl.scratchpad,
+            {{inputArg, memory(pl.activation, engine, a.data + first(p) * inputImage)},
+             {DNNL_ARG_WEIGHTS, filter},
+             {outputArg, memory(pl.output, engine, out.data + first(p) * outputImage)}});
+  });
+  return nullptr;
+}
+
+}  // namespace
+
+std::vector<Export> convolutionExports() { return {{"convolution", convolution, 5}}; }
+
+}  // namespace fewshot

@@ -1,0 +1,21 @@
+// oneDNN as the kernels use it: one CPU engine; a stream per thread (streams are not shared
+// between threads); primitives created with a user-managed scratchpad, so that two threads can
+// run the same primitive on different parts of a batch at once, each with its own scratch memory.
+#pragma once
+
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include <unordered_map>
+
+namespace fewshot {
+
+dnnl::engine &cpuEngine();
+// The calling thread's stream.
+dnnl::stream &cpuStream();
+dnnl::primitive_attr userScratchpad();
+
+// Runs a primitive on the calling thread's stream, with scratch memory of the thread's own as
+// the primitive's scratchpad (`scratchpad`, from its primitive descriptor), and waits.
+void execute(const dnnl::primitive &primitive, const dnnl::memory::desc &scratchpad, std::unordered_map<int, dnnl::memory> args);
+
+}  // namespace fewshot

@@ -1,0 +1,80 @@
+// Max and average pooling (forward only: the engine differentiates pooling through its own
+// closed forms, see src/core/tensor/ops.ts) as oneDNN primitives on NHWC data. Padding never
+// counts: a max ignores it and an average divides by the pixels inside, as tfjs does.
+#include <algorithm>
+#include <map>
+
+#include "common.h"
+#include "onednn.h"
+#include "threads.h"
+
+namespace fewshot {
+namespace {
+
+using dnnl::memory;
+using tag = memory::format_tag;
+using dt = memory::data_type;
+
+struct Plan {
+  dnnl::pooling_forward primitive;
+  memory::desc scratchpad, src, dst;
+};
+
+constexpr size_t kMaxPlans = 256;
+
+Plan &planFor(int32_t kind, const std::vector<int64_t> &g) {
+  static std::map<std::vector<int64_t>, Plan> plans;
+  std::vector<int64_t> key = g;
+  key.push_back(kind);
+  auto found = plans.find(key);
+  if (found != plans.end()) return found->second;
+  if (plans.size() >= kMaxPlans) plans.clear();
+  const int64_t n = g[0], h = g[1], w = g[2], c = g[3], oh = g[4], ow = g[5], kh = g[6], kw = g[7], sh = g[8], sw = g[9], pt = g[10], pl = g[11];
+  Plan plan;
+  plan.src = memory::desc({n, c, h, w}, dt::f32, tag::nhwc);
+  plan.dst = memory::desc({n, c, oh, ow}, dt::f32, tag::nhwc);
+  memory::dims padHigh{(oh - 1) * sh + kh - h - pt, (ow - 1) * sw + kw - w - pl};
+  auto algorithm = kind == 0 ? dnnl::algorithm::pooling_max : dnnl::algorithm::pooling_avg_exclude_padding;
+  dnnl::pooling_forward::primitive_desc pd(
+      dnnl::pooling_forward::desc(dnnl::prop_kind::forward_inference, algorithm, plan.src, plan.dst, {sh, sw}, {kh, kw}, {pt, pl}, padHigh),
+      userScratchpad(), cpuEngine());
+  plan.primitive = dnnl::pooling_forward(pd);
+  plan.scratchpad = pd.scratchpad_desc();
+  return plans.emplace(key, std::move(plan)).first->second;
+}
+
+// pool(kind, geometry Int32Array [N, H, W, C, OH, OW, KH, KW, SH, SW, PT, PL], x, out):
+// kind 0 = max, 1 = average. The batch is split between the threads.
+napi_value pool(napi_env env, napi_value *args, size_t) {
+  int32_t kind = integer(env, args[0], "kind");
+  if (kind != 0 && kind != 1) throw std::invalid_argument("unknown pooling");
+  std::vector<int64_t> g = ints(env, args[1], "geometry");
+  if (g.size() != 12) throw std::invalid_argument("geometry has 12 entries");
+  Floats x = floats(env, args[2], "x"), out = floats(env, args[3], "out");
+  const int64_t batch = g[0], inImage = g[1] * g[2] * g[3], outImage = g[4] * g[5] * g[3];
+  if (static_cast<int64_t>(x.length) != batch * inImage || static_cast<int64_t>(out.length) != batch * outImage) {
+    throw std::invalid_argument("array sizes do not match the geometry");
+  }
+  if (out.length == 0) return nullptr;
+  const int64_t parts = std::min<int64_t>(x.length >= static_cast<size_t>(kGrain) ? threadCount() : 1, batch);
+  auto first = [&](int64_t p) { return batch * p / parts; };
+  std::vector<Plan *> plans(parts);
+  for (int64_t p = 0; p < parts; p++) {
+    std::vector<int64_t> part = g;
+    part[0] = first(p + 1) - first(p);
+    plans[p] = &planFor(kind, part);
+  }
+  parallelChunks(parts, [&](int64_t p) {
+    Plan &plan = *plans[p];
+    execute(plan.primitive, plan.scratchpad,
+            {{DNNL_ARG_SRC, memory(plan.src, cpuEngine(), x.data + first(p) * inImage)},
+             {DNNL_ARG_DST, memory(plan.dst, cpuEngine(), out.data + first(p) * outImage)}});
+  });
+  return nullptr;
+}
+
+}  // namespace
+
+std::vector<Export> poolingExports() { return {{"pool", pool, 4}}; }
+
+}  // namespace fewshot
