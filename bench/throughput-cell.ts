@@ -1,7 +1,7 @@
 // One throughput cell (workload × algorithm) in its own process, so its peak RSS is its own and
 // no cell inherits another's heap or backend state. Prints one JSON line on stdout.
 //   tsx bench/throughput-cell.ts --workload conv4|mlp --algo maml|fomaml|reptile|protonet
-//        [--warmup W] [--iters N] [--meta-batch M] [--backend wasm|cpu|webgpu|tensorflow|auto]
+//        [--warmup W] [--iters N] [--meta-batch M] [--backend native|wasm|cpu|webgpu|tensorflow|auto]
 //        [--task-batch N|auto]   tasks stacked per computation; auto = what trainRun would pick
 import { parseArgs } from 'node:util';
 import { defaultTrainConfig, initBackend, type Algorithm, type BackendPreference } from '../src/core/index.js';

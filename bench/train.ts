@@ -1,4 +1,4 @@
-// npm run bench:train [-- --json] [-- --backend wasm|cpu|webgpu|tensorflow] [-- --only throughput|accuracy]
+// npm run bench:train [-- --json] [-- --backend native|wasm|cpu|webgpu|tensorflow] [-- --only throughput|accuracy]
 //                     [-- --quick] [-- --baselines] [-- --test-episodes N] [-- --task-batch N|auto]
 // Meta-training against the PyTorch reference on the same machine in the same run: (a) seconds
 // per meta-iteration on the reference's workloads, (b) Omniglot accuracy after equal training

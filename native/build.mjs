@@ -16,7 +16,8 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const sourceDir = join(here, 'src');
-const buildDir = join(here, 'build');
+// FEWSHOT_NATIVE_BUILD_DIR puts the build elsewhere (the engine looks there too).
+const buildDir = process.env.FEWSHOT_NATIVE_BUILD_DIR || join(here, 'build');
 const addon = join(buildDir, 'fewshot-native.node');
 const skippedFile = join(buildDir, 'skipped.txt');
 const stampFile = join(buildDir, 'stamp');

@@ -3,7 +3,8 @@
 // filters are reordered to the layout each primitive prefers (a 3×3×64×64 filter is 37K floats,
 // a microsecond's copy, and the blocked kernels run 2-3× faster than the HWIO ones).
 // The batch is split between the threads (threads.h), each running a single-threaded primitive
-// on its images; the filter gradient's per-part results are summed at the end.
+// on its images; the filter gradient's per-part results are summed at the end. Stacked tasks
+// (each with its own filter) are one call: each task is its own convolution.
 #include <algorithm>
 #include <map>
 #include <memory>
@@ -109,7 +110,9 @@ Plan &planFor(Kind kind, const Geometry &g) {
   return plans.emplace(key, makePlan(kind, g)).first->second;
 }
 
-// convolution(kind, geometry Int32Array[15], a, b, out):
+// convolution(kind, geometry Int32Array[16], a, b, out): the geometry of one task's convolution
+// (batch = images per task) followed by the number of tasks; task t's images are the t-th block
+// of the batch, and with several tasks each has its own filter, stacked [tasks, KH, KW, C, O].
 //   forward:         a = x [N,H,W,C],      b = filter [KH,KW,C,O], out = y [N,OH,OW,O]
 //   backward data:   a = dy [N,OH,OW,O],   b = filter,             out = dx [N,H,W,C]
 //   backward filter: a = x,                b = dy,                 out = dfilter [KH,KW,C,O]
@@ -118,15 +121,17 @@ napi_value convolution(napi_env env, napi_value *args, size_t) {
   if (kindValue < kForward || kindValue > kBackwardFilter) throw std::invalid_argument("unknown convolution kind");
   const Kind kind = static_cast<Kind>(kindValue);
   std::vector<int64_t> d = ints(env, args[1], "geometry");
-  if (d.size() != 15) throw std::invalid_argument("geometry has 15 entries");
+  if (d.size() != 16) throw std::invalid_argument("geometry has 16 entries");
   const Geometry g{d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11], d[12], d[13], d[14]};
+  const int64_t tasks = d[15];
   Floats a = floats(env, args[2], "a"), b = floats(env, args[3], "b"), out = floats(env, args[4], "out");
   const int64_t inImage = g.inHeight * g.inWidth * g.inChannels, outImage = g.outHeight * g.outWidth * g.outChannels;
   const int64_t filterSize = g.filterHeight * g.filterWidth * g.inChannels * g.outChannels;
-  const int64_t aImage = kind == kBackwardData ? outImage : inImage;
-  const int64_t bSize = kind == kBackwardFilter ? g.batch * outImage : filterSize;
-  const int64_t outSize = kind == kForward ? g.batch * outImage : kind == kBackwardData ? g.batch * inImage : filterSize;
-  if (static_cast<int64_t>(a.length) != g.batch * aImage || static_cast<int64_t>(b.length) != bSize ||
+  const int64_t images = tasks * g.batch;
+  const int64_t aSize = images * (kind == kBackwardData ? outImage : inImage);
+  const int64_t bSize = kind == kBackwardFilter ? images * outImage : tasks * filterSize;
+  const int64_t outSize = kind == kForward ? images * outImage : kind == kBackwardData ? images * inImage : tasks * filterSize;
+  if (tasks < 1 || static_cast<int64_t>(a.length) != aSize || static_cast<int64_t>(b.length) != bSize ||
       static_cast<int64_t>(out.length) != outSize) {
     throw std::invalid_argument("array sizes do not match the geometry");
   }
@@ -135,64 +140,74 @@ napi_value convolution(napi_env env, napi_value *args, size_t) {
     return nullptr;
   }
 
-  // Parts of the batch: at most two sizes (n/parts rounded down and up), so at most two plans.
-  const int64_t parts = std::min<int64_t>(threadCount(), g.batch);
+  // Work units: each task's images in `parts` parts, enough units to keep every thread busy.
+  // A task's parts have at most two sizes (rounded down and up), so at most two plans.
+  const int64_t parts = std::min<int64_t>(g.batch, (threadCount() + tasks - 1) / tasks);
   auto first = [&](int64_t p) { return g.batch * p / parts; };
-  auto plan = [&](int64_t p) -> Plan & {
+  std::vector<Plan *> plans(parts);
+  for (int64_t p = 0; p < parts; p++) {  // created here, on this thread, before the run
     Geometry part = g;
     part.batch = first(p + 1) - first(p);
-    return planFor(kind, part);
-  };
-  std::vector<Plan *> plans(parts);
-  for (int64_t p = 0; p < parts; p++) plans[p] = &plan(p);  // created here, on this thread, before the run
-
+    plans[p] = &planFor(kind, part);
+  }
+  const int64_t units = tasks * parts;
+  // Unit u: task u / parts, part u % parts; its first image in the whole batch.
+  auto image = [&](int64_t u) { return (u / parts) * g.batch + first(u % parts); };
   dnnl::engine &engine = cpuEngine();
+  dnnl::stream &stream = cpuStream();
+
   if (kind == kBackwardFilter) {
-    // Each part's gradient in its primitive's layout, then (on this thread) in HWIO, summed.
-    std::vector<std::unique_ptr<float[]>> results(parts);
-    for (int64_t p = 0; p < parts; p++) results[p].reset(new float[plans[p]->filter.get_size() / sizeof(float)]);
-    parallelChunks(parts, [&](int64_t p) {
-      Plan &pl = *plans[p];
+    // Each unit's gradient in its primitive's layout; then, per task, in HWIO and summed.
+    std::vector<std::unique_ptr<float[]>> results(units);
+    for (int64_t u = 0; u < units; u++) results[u].reset(new float[plans[u % parts]->filter.get_size() / sizeof(float)]);
+    parallelChunks(units, [&](int64_t u) {
+      Plan &pl = *plans[u % parts];
       execute(pl.primitive, pl.scratchpad,
-              {{DNNL_ARG_SRC, memory(pl.activation, engine, a.data + first(p) * inImage)},
-               {DNNL_ARG_DIFF_DST, memory(pl.output, engine, b.data + first(p) * outImage)},
-               {DNNL_ARG_DIFF_WEIGHTS, memory(pl.filter, engine, results[p].get())}});
+              {{DNNL_ARG_SRC, memory(pl.activation, engine, a.data + image(u) * inImage)},
+               {DNNL_ARG_DIFF_DST, memory(pl.output, engine, b.data + image(u) * outImage)},
+               {DNNL_ARG_DIFF_WEIGHTS, memory(pl.filter, engine, results[u].get())}});
     });
     std::unique_ptr<float[]> hwio(parts > 1 ? new float[filterSize] : nullptr);
-    for (int64_t p = 0; p < parts; p++) {
-      Plan &pl = *plans[p];
-      float *target = p == 0 ? out.data : hwio.get();
+    for (int64_t u = 0; u < units; u++) {
+      Plan &pl = *plans[u % parts];
+      float *task = out.data + (u / parts) * filterSize;
+      float *target = u % parts == 0 ? task : hwio.get();
       if (pl.reorderFilter) {
-        memory result(pl.filter, engine, results[p].get()), user(pl.userFilter, engine, target);
-        pl.toUser.execute(cpuStream(), result, user);
-        cpuStream().wait();
+        memory result(pl.filter, engine, results[u].get()), user(pl.userFilter, engine, target);
+        pl.toUser.execute(stream, result, user);
+        stream.wait();
       } else {
-        std::copy(results[p].get(), results[p].get() + filterSize, target);
+        std::copy(results[u].get(), results[u].get() + filterSize, target);
       }
-      if (p > 0) for (int64_t i = 0; i < filterSize; i++) out.data[i] += target[i];
+      if (target != task) for (int64_t i = 0; i < filterSize; i++) task[i] += target[i];
     }
     return nullptr;
   }
-  // Forward and input gradient: the filter is reordered once per plan, then shared.
-  memory user(plans[0]->userFilter, engine, b.data);
-  for (int64_t p = 0; p < parts; p++) {
-    Plan &pl = *plans[p];
-    if (pl.reorderFilter && (p == 0 || plans[p] != plans[p - 1])) {
-      memory filter(pl.filter, engine, pl.filterBuffer.get());
-      pl.toPrimitive.execute(cpuStream(), user, filter);
-      cpuStream().wait();
+  // Forward and input gradient: each task's filter is reordered once per plan, then shared by
+  // that task's parts.
+  std::map<Plan *, std::vector<std::unique_ptr<float[]>>> filters;
+  for (Plan *pl : plans) {
+    if (!pl->reorderFilter || filters.count(pl)) continue;
+    auto &buffers = filters[pl];
+    for (int64_t t = 0; t < tasks; t++) {
+      buffers.emplace_back(new float[pl->filter.get_size() / sizeof(float)]);
+      memory user(pl->userFilter, engine, b.data + t * filterSize), blocked(pl->filter, engine, buffers.back().get());
+      pl->toPrimitive.execute(stream, user, blocked);
     }
+    stream.wait();
   }
   const int64_t inputImage = kind == kForward ? inImage : outImage, outputImage = kind == kForward ? outImage : inImage;
   const int inputArg = kind == kForward ? DNNL_ARG_SRC : DNNL_ARG_DIFF_DST;
   const int outputArg = kind == kForward ? DNNL_ARG_DST : DNNL_ARG_DIFF_SRC;
-  parallelChunks(parts, [&](int64_t p) {
-    Plan &pl = *plans[p];
-    memory filter = pl.reorderFilter ? memory(pl.filter, engine, pl.filterBuffer.get()) : memory(pl.userFilter, engine, b.data);
+  parallelChunks(units, [&](int64_t u) {
+    Plan &pl = *plans[u % parts];
+    const int64_t task = u / parts;
+    memory filter = pl.reorderFilter ? memory(pl.filter, engine, filters.at(&pl)[task].get())
+                                     : memory(pl.userFilter, engine, b.data + task * filterSize);
     execute(pl.primitive, pl.scratchpad,
-            {{inputArg, memory(pl.activation, engine, a.data + first(p) * inputImage)},
+            {{inputArg, memory(pl.activation, engine, a.data + image(u) * inputImage)},
              {DNNL_ARG_WEIGHTS, filter},
-             {outputArg, memory(pl.output, engine, out.data + first(p) * outputImage)}});
+             {outputArg, memory(pl.output, engine, out.data + image(u) * outputImage)}});
   });
   return nullptr;
 }

@@ -73,8 +73,54 @@ napi_value pool(napi_env env, napi_value *args, size_t) {
   return nullptr;
 }
 
+// The max-pool gradient's own operations for 2×2 windows, stride 2 (src/core/tensor/ops.ts):
+// windows(0, x, pooled, out): out = the window-max mask of x [B, 2H, 2W, C]: 1/ties where x
+//   equals its window's max, else 0;
+// windows(1, x, mask, out):   out [B, H, W, C] = each window's sum of x · mask.
+// One pass each, where written with tfjs ops they are five and three.
+napi_value windows(napi_env env, napi_value *args, size_t) {
+  int32_t kind = integer(env, args[0], "kind");
+  if (kind != 0 && kind != 1) throw std::invalid_argument("unknown window operation");
+  Floats x = floats(env, args[1], "x"), y = floats(env, args[2], "y"), out = floats(env, args[3], "out");
+  std::vector<int64_t> d = ints(env, args[4], "dims");
+  if (d.size() != 4) throw std::invalid_argument("dims has 4 entries: B, H, W, C of the pooled shape");
+  const int64_t b = d[0], h = d[1], w = d[2], c = d[3];
+  const int64_t small = b * h * w * c;
+  if (static_cast<int64_t>(x.length) != 4 * small || static_cast<int64_t>(y.length) != (kind == 0 ? small : 4 * small) ||
+      static_cast<int64_t>(out.length) != (kind == 0 ? 4 * small : small)) {
+    throw std::invalid_argument("array sizes do not match dims");
+  }
+  const int64_t row = 2 * w * c;  // one row of x
+  parallelFor(b * h, std::max<int64_t>(1, kGrain / (4 * w * c)), [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; r++) {
+      const float *top = x.data + 2 * r * row;  // the window's two rows: top and top + row
+      for (int64_t j = 0; j < w; j++) {
+        const int64_t at[4] = {2 * j * c, (2 * j + 1) * c, row + 2 * j * c, row + (2 * j + 1) * c};
+        if (kind == 0) {
+          const float *pooled = y.data + (r * w + j) * c;
+          float *mask = out.data + 2 * r * row;
+          for (int64_t k = 0; k < c; k++) {
+            const float m = pooled[k];
+            const float v[4] = {top[at[0] + k], top[at[1] + k], top[at[2] + k], top[at[3] + k]};
+            const float ties = static_cast<float>((v[0] == m) + (v[1] == m) + (v[2] == m) + (v[3] == m));
+            for (int q = 0; q < 4; q++) mask[at[q] + k] = v[q] == m ? 1.f / ties : 0.f;
+          }
+        } else {
+          const float *mask = y.data + 2 * r * row;
+          float *sum = out.data + (r * w + j) * c;
+          for (int64_t k = 0; k < c; k++) {
+            sum[k] = top[at[0] + k] * mask[at[0] + k] + top[at[1] + k] * mask[at[1] + k] + top[at[2] + k] * mask[at[2] + k] +
+                     top[at[3] + k] * mask[at[3] + k];
+          }
+        }
+      }
+    }
+  });
+  return nullptr;
+}
+
 }  // namespace
 
-std::vector<Export> poolingExports() { return {{"pool", pool, 4}}; }
+std::vector<Export> poolingExports() { return {{"pool", pool, 4}, {"windows", windows, 5}}; }
 
 }  // namespace fewshot

@@ -1,5 +1,5 @@
 // The service's door to the core: everything it uses comes through here (and core-data.ts).
-export { ALGORITHMS, CoreError, defaultTrainConfig, initBackend, loadPredictor, trainRun } from '../core/index.js';
+export { ALGORITHMS, CoreError, defaultTrainConfig, initBackend, loadPredictor, nativeFallbackNote, trainRun } from '../core/index.js';
 export type {
   AdaptedTask,
   Algorithm,

@@ -1,6 +1,7 @@
 // Picks the fastest TensorFlow.js backend this machine can run, once per process, and says why
-// the faster ones were skipped. The native (libtensorflow) and WebGPU packages are optional
-// dependencies: their installs need downloads or GPUs that many machines lack.
+// the faster ones were skipped. The libtensorflow and WebGPU packages are optional dependencies
+// (their installs need downloads or GPUs that many machines lack); our native CPU kernels exist
+// where native/build.mjs could build them at install (a compiler and oneDNN).
 import { existsSync, readdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { tf } from './tf.js';
@@ -160,6 +161,15 @@ async function select(preference: BackendPreference, options: BackendOptions): P
       skipped.map((s) => `${s.backend}: ${s.reason}`).join('; '),
     { skipped },
   );
+}
+
+/**
+ * One line saying why the native CPU kernels are not in use, when `auto` tried them and fell back
+ * to a slower CPU backend (the addon was not built, or does not load); null otherwise.
+ */
+export function nativeFallbackNote(info: BackendInfo): string | null {
+  const native = info.skipped.find((s) => s.backend === 'native');
+  return native && (info.name === 'wasm' || info.name === 'cpu') ? `${native.reason}; running on ${info.name}` : null;
 }
 
 function firstLine(error: unknown): string {

@@ -1,7 +1,7 @@
 // The prediction process: holds loaded models and adapted weights, and does all tensor work
 // for the API, whose event loop therefore stays free while a request adapts or predicts.
 import { loadConfig } from '../config.js';
-import { CoreError, initBackend, loadPredictor, type AdaptedTask, type InputSpec, type Predictor } from '../core.js';
+import { CoreError, initBackend, loadPredictor, nativeFallbackNote, type AdaptedTask, type InputSpec, type Predictor } from '../core.js';
 import { featurize, type RawExample } from '../core-data.js';
 import { LruCache } from './lru.js';
 import type { AdaptRequest, AdaptResult, ChildMessage, ParentMessage, PredictResult, Request, WireError } from './protocol.js';
@@ -119,6 +119,6 @@ process.on('message', (message: ParentMessage) => {
 process.once('disconnect', () => process.exit(0));
 
 initBackend(config.backend, { wasmThreads: config.wasmThreads }).then(
-  (info) => send({ type: 'ready', backend: { name: info.name, device: info.device } }),
+  (info) => send({ type: 'ready', backend: { name: info.name, device: info.device }, fallback: nativeFallbackNote(info) }),
   (error: unknown) => send({ type: 'failed', error: toWire(error) }),
 );

@@ -49,7 +49,7 @@ export interface WireError {
 }
 
 export type ChildMessage =
-  | { type: 'ready'; backend: { name: string; device: string | null } }
+  | { type: 'ready'; backend: { name: string; device: string | null }; /** why native kernels are not in use */ fallback: string | null }
   | { type: 'failed'; error: WireError }
   | { type: 'reply'; id: number; ok: true; value: unknown }
   | { type: 'reply'; id: number; ok: false; error: WireError };

@@ -60,6 +60,7 @@ export class PredictionRunner {
       child.on('message', (message: ChildMessage) => {
         if (message.type === 'ready') {
           this.log.info({ backend: message.backend, pid: child.pid }, 'prediction process ready');
+          if (message.fallback) this.log.warn({ pid: child.pid }, message.fallback);
           resolve(message.backend);
         } else if (message.type === 'failed') {
           reject(fromWire(message.error));

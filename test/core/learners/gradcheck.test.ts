@@ -1,6 +1,6 @@
 // Second-order MAML must be exactly second order: its meta-gradient matches central finite
 // differences of the meta-loss, and differs clearly from the first-order one. Run on the cpu
-// and wasm backends, for an MLP and a (small) conv4 with batch norm.
+// and wasm backends, and native where it is built, for an MLP and a (small) conv4 with batch norm.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import '@tensorflow/tfjs-backend-cpu';
@@ -15,13 +15,16 @@ import { Random } from '../../../src/core/random.js';
 import type { InputSpec } from '../../../src/core/data/types.js';
 import { randomEpisode } from '../../helpers/random-episode.js';
 import { checkGradient } from '../../helpers/gradcheck.js';
+import { nativeUnavailable } from '../../helpers/backend.js';
 
 const CASES: { name: string; spec: InputSpec; filters: number; hidden: number[]; steps: number }[] = [
   { name: 'mlp', spec: { vector: { dim: 12 } }, filters: 4, hidden: [16, 8], steps: 2 },
   { name: 'conv4', spec: { image: { height: 16, width: 16, channels: 1 } }, filters: 3, hidden: [], steps: 1 },
 ];
 
-for (const backend of ['cpu', 'wasm']) {
+const BACKENDS = ['cpu', 'wasm', ...((await nativeUnavailable()) === null ? ['native'] : [])];
+
+for (const backend of BACKENDS) {
   for (const c of CASES) {
     test(`second-order MAML meta-gradient matches finite differences: ${c.name} on ${backend}`, async (t) => {
       await tf.setBackend(backend);

@@ -2,10 +2,12 @@
 // or the reason they cannot be, which the backend choice reports.
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const BUILD = fileURLToPath(new URL('../../../../native/build/', import.meta.url));
-const ADDON = `${BUILD}fewshot-native.node`;
+// Where native/build.mjs put it (FEWSHOT_NATIVE_BUILD_DIR, as for the build, moves both).
+const BUILD = process.env.FEWSHOT_NATIVE_BUILD_DIR || fileURLToPath(new URL('../../../../native/build/', import.meta.url));
+const ADDON = join(BUILD, 'fewshot-native.node');
 
 /** Int32Array arguments carry shapes and geometry: one argument instead of one per number. */
 export interface NativeAddon {
@@ -24,6 +26,8 @@ export interface NativeAddon {
   transpose(x: Float32Array, shape: Int32Array, perm: Int32Array, out: Float32Array): void;
   /** kind 0 max, 1 average; geometry N, H, W, C, OH, OW, KH, KW, SH, SW, padTop, padLeft. */
   pool(kind: 0 | 1, geometry: Int32Array, x: Float32Array, out: Float32Array): void;
+  /** 2×2 windows, dims = the pooled [B, H, W, C]: kind 0 the max mask of x (y = pooled), 1 the windows' sums of x·y. */
+  windows(kind: 0 | 1, x: Float32Array, y: Float32Array, out: Float32Array, dims: Int32Array): void;
 }
 
 let loaded: NativeAddon | null = null;
@@ -32,7 +36,7 @@ let loaded: NativeAddon | null = null;
 export function loadNativeAddon(): NativeAddon {
   if (loaded) return loaded;
   if (!existsSync(ADDON)) {
-    const skipped = `${BUILD}skipped.txt`;
+    const skipped = join(BUILD, 'skipped.txt');
     const why = existsSync(skipped) ? readFileSync(skipped, 'utf8').trim() : 'it was never built (npm ci runs native/build.mjs; or: npm run build:native)';
     throw new Error(`native kernels not built: ${why}`);
   }

@@ -1,6 +1,7 @@
 // Elementwise, reduction and data-movement kernels over float32 tensors, multi-threaded and
 // vectorised in the addon. Batch norm, ReLU, the max-pool masks and every broadcast's gradient
 // are made of these; on the CPU backend they are single-threaded JavaScript loops.
+import { WINDOW_KERNELS } from '../ops.js';
 import { tf } from '../tf.js';
 import { ints, type NativeKernel } from './backend.js';
 
@@ -97,6 +98,20 @@ const pad: NativeKernel = ({ inputs, attrs, backend }) => {
   return out.info;
 };
 
+// The max-pool gradient's window operations (ops.ts), for 2×2 windows with stride 2.
+function windows(kind: 0 | 1): NativeKernel {
+  return ({ inputs, backend }) => {
+    const x = inputs.x;
+    const y = kind === 0 ? inputs.pooled : inputs.mask;
+    const [xv, yv] = [backend.floats(x), backend.floats(y)];
+    if (!xv || !yv) throw new Error(`${WINDOW_KERNELS.maxMask}: float32 only`);
+    const [b, h, w, c] = x.shape;
+    const out = backend.output(kind === 0 ? x.shape : [b, h / 2, w / 2, c]);
+    backend.addon.windows(kind, xv, yv, out.values, ints([b, h / 2, w / 2, c]));
+    return out.info;
+  };
+}
+
 export const arrayKernels: Record<string, NativeKernel> = {
   ...Object.fromEntries(Object.entries(BINARY).map(([name, op]) => [name, binary(op)])),
   ...Object.fromEntries(Object.entries(UNARY).map(([name, op]) => [name, unary(op)])),
@@ -105,4 +120,6 @@ export const arrayKernels: Record<string, NativeKernel> = {
   Transpose: transpose,
   Slice: slice,
   PadV2: pad,
+  [WINDOW_KERNELS.maxMask]: windows(0),
+  [WINDOW_KERNELS.sum]: windows(1),
 };

@@ -1,5 +1,6 @@
 // Kernels that are one oneDNN primitive each: convolution and both of its gradients, pooling,
 // batched matmul. Each turns tfjs's attributes into the geometry the addon takes.
+import { TASK_CONV } from '../convolution.js';
 import { tf } from '../tf.js';
 import { ints, type NativeKernel, type NativeKernelArgs } from './backend.js';
 
@@ -17,8 +18,12 @@ function supported(info: Conv2DInfo): boolean {
   return info.dataFormat === 'channelsLast' && info.padInfo.top >= 0 && info.padInfo.left >= 0 && padHigh(info).every((p) => p >= 0);
 }
 
-/** kind 0: y = conv(a = x, b = filter); 1: dx from (a = dy, b = filter); 2: dfilter from (a = x, b = dy). */
-function convolution(args: NativeKernelArgs, kind: 0 | 1 | 2, info: Conv2DInfo, a: tf.TensorInfo, b: tf.TensorInfo, outShape: number[]) {
+/**
+ * kind 0: y = conv(a = x, b = filter); 1: dx from (a = dy, b = filter); 2: dfilter from (a = x, b = dy).
+ * With tasks > 1, `info` is one task's convolution: the batch holds tasks × info.batchSize images
+ * and the filters are stacked [tasks, ...].
+ */
+function convolution(args: NativeKernelArgs, kind: 0 | 1 | 2, info: Conv2DInfo, a: tf.TensorInfo, b: tf.TensorInfo, outShape: number[], tasks = 1) {
   const { backend } = args;
   const [av, bv] = [backend.floats(a), backend.floats(b)];
   if (!av || !bv || !supported(info)) return null;
@@ -26,7 +31,7 @@ function convolution(args: NativeKernelArgs, kind: 0 | 1 | 2, info: Conv2DInfo, 
   const geometry = ints([
     info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outChannels, info.filterHeight, info.filterWidth,
     info.outHeight, info.outWidth, info.strideHeight, info.strideWidth, info.dilationHeight, info.dilationWidth,
-    info.padInfo.top, info.padInfo.left,
+    info.padInfo.top, info.padInfo.left, tasks,
   ]);
   backend.addon.convolution(kind, geometry, av, bv, out.values);
   return out.info;
@@ -72,6 +77,23 @@ const conv2DBackpropFilter: NativeKernel = (args) => {
   return convolution(args, 2, info, x, dy, attrs.filterShape);
 };
 
+// Stacked tasks, each with its own filter [tasks, KH, KW, C, O]: 'same' padding, stride 1.
+function perTask(kind: 0 | 1 | 2): NativeKernel {
+  return (args) => {
+    const a = kind === 1 ? args.inputs.dy : args.inputs.x;
+    const b = kind === 2 ? args.inputs.dy : args.inputs.filter;
+    const filterShape = kind === 2 ? (args.attrs.filterShape as number[]) : b.shape;
+    const [tasks, ...filter] = filterShape;
+    const images = [a.shape[0] / tasks, ...a.shape.slice(1)];
+    const inShape = kind === 1 ? [...images.slice(0, 3), filter[2]] : images;
+    const info = conv2dInfo(inShape, filter, { strides: 1, pad: 'same', dataFormat: 'NHWC' });
+    const outShape = kind === 0 ? [a.shape[0], ...info.outShape.slice(1)] : kind === 1 ? [a.shape[0], ...inShape.slice(1)] : filterShape;
+    const result = convolution(args, kind, info, a, b, outShape, tasks);
+    if (!result) throw new Error(`${TASK_CONV.conv}: float32 NHWC only`);
+    return result;
+  };
+}
+
 function pool(kind: 0 | 1): NativeKernel {
   return (args) => {
     const { backend } = args;
@@ -114,6 +136,9 @@ export const primitiveKernels: Record<string, NativeKernel> = {
   Conv2D: conv2D,
   Conv2DBackpropInput: conv2DBackpropInput,
   Conv2DBackpropFilter: conv2DBackpropFilter,
+  [TASK_CONV.conv]: perTask(0),
+  [TASK_CONV.data]: perTask(1),
+  [TASK_CONV.filter]: perTask(2),
   MaxPool: pool(0),
   AvgPool: pool(1),
   BatchMatMul: batchMatMul,
