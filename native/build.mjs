@@ -50,9 +50,17 @@ const probe = spawnSync(cxx, ['-x', 'c++', '-std=c++17', '-E', '-o', '/dev/null'
 if (probe.status !== 0) skip(`oneDNN's headers are missing; ${INSTALL}`);
 
 const sources = readdirSync(sourceDir).filter((f) => f.endsWith('.cc')).sort();
+const flags = [
+  '-std=c++17', '-O3', '-fPIC', '-fopenmp', '-fvisibility=hidden', '-fno-math-errno',
+  '-DNAPI_VERSION=8', '-DNODE_GYP_MODULE_NAME=fewshot_native', `-I${nodeInclude}`,
+];
+// The machine's own vector width (the addon is built where it runs, as node-gyp addons are),
+// unless FEWSHOT_NATIVE_PORTABLE asks for a build that runs on any x86-64 (container images).
+if (!process.env.FEWSHOT_NATIVE_PORTABLE) flags.push('-march=native');
 const stamp = createHash('sha256')
   .update(version.stdout)
   .update(process.version)
+  .update(flags.join(' '))
   .update(readdirSync(sourceDir).sort().map((f) => f + readFileSync(join(sourceDir, f), 'utf8')).join('\0'))
   .digest('hex');
 if (existsSync(addon) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) {
@@ -62,13 +70,6 @@ if (existsSync(addon) && existsSync(stampFile) && readFileSync(stampFile, 'utf8'
 
 mkdirSync(join(buildDir, 'obj'), { recursive: true });
 const started = performance.now();
-const flags = [
-  '-std=c++17', '-O3', '-fPIC', '-fopenmp', '-fvisibility=hidden', '-fno-math-errno',
-  '-DNAPI_VERSION=8', '-DNODE_GYP_MODULE_NAME=fewshot_native', `-I${nodeInclude}`,
-];
-// The machine's own vector width (the addon is built where it runs, as node-gyp addons are),
-// unless FEWSHOT_NATIVE_PORTABLE asks for a build that runs on any x86-64.
-if (!process.env.FEWSHOT_NATIVE_PORTABLE) flags.push('-march=native');
 const objects = sources.map((f) => join(buildDir, 'obj', f.replace(/\.cc$/, '.o')));
 // Compile in parallel, a few at a time.
 const pending = sources.map((f, i) => () => compile(join(sourceDir, f), objects[i]));

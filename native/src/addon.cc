@@ -1,5 +1,7 @@
 // The Node-API module: every kernel is a synchronous function over tfjs's Float32Arrays, run on
 // the calling thread and the addon's workers (threads.h).
+#include <algorithm>
+
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include "common.h"

@@ -49,9 +49,8 @@ Plan makePlan(Kind kind, const Geometry &g) {
   memory::dims strides{g.strideHeight, g.strideWidth};
   memory::dims dilations{g.dilationHeight - 1, g.dilationWidth - 1};
   memory::dims padLow{g.padTop, g.padLeft};
-  // oneDNN wants the exact high padding that produces the output size.
-  memory::dims padHigh{(g.outHeight - 1) * g.strideHeight + (g.filterHeight - 1) * g.dilationHeight + 1 - g.inHeight - g.padTop,
-                       (g.outWidth - 1) * g.strideWidth + (g.filterWidth - 1) * g.dilationWidth + 1 - g.inWidth - g.padLeft};
+  const memory::dims padHigh{fewshot::padHigh(g.inHeight, g.outHeight, g.strideHeight, (g.filterHeight - 1) * g.dilationHeight + 1, g.padTop),
+                             fewshot::padHigh(g.inWidth, g.outWidth, g.strideWidth, (g.filterWidth - 1) * g.dilationWidth + 1, g.padLeft)};
   const auto algorithm = dnnl::algorithm::convolution_direct;
   const dnnl::primitive_attr attr = userScratchpad();
   dnnl::convolution_forward::primitive_desc forward(
@@ -182,6 +181,12 @@ napi_value convolution(napi_env env, napi_value *args, size_t) {
       if (target != task) for (int64_t i = 0; i < filterSize; i++) task[i] += target[i];
     }
     return nullptr;
+  }
+  // Rows and columns a 'valid' window leaves out have a zero gradient, which the primitive
+  // does not write.
+  if (kind == kBackwardData && (padHigh(g.inHeight, g.outHeight, g.strideHeight, (g.filterHeight - 1) * g.dilationHeight + 1, g.padTop) < 0 ||
+                                padHigh(g.inWidth, g.outWidth, g.strideWidth, (g.filterWidth - 1) * g.dilationWidth + 1, g.padLeft) < 0)) {
+    std::fill(out.data, out.data + out.length, 0.f);
   }
   // Forward and input gradient: each task's filter is reordered once per plan, then shared by
   // that task's parts.

@@ -13,7 +13,7 @@
 namespace fewshot {
 namespace {
 
-enum BinaryOp { kAdd, kSub, kMul, kDiv, kMax, kMin, kSquaredDifference, kPow };
+enum BinaryOp { kAdd, kSub, kMul, kDiv, kMax, kMin, kSquaredDifference, kPow, kFirst };
 enum UnaryOp { kRelu, kStep, kNeg, kSquare, kSqrt, kRsqrt, kExp, kLog, kAbs, kSigmoid, kTanh };
 
 struct Add { static float apply(float a, float b) { return a + b; } };
@@ -25,6 +25,8 @@ struct Max { static float apply(float a, float b) { return (a != a || b != b) ? 
 struct Min { static float apply(float a, float b) { return (a != a || b != b) ? NAN : (a < b ? a : b); } };
 struct SquaredDifference { static float apply(float a, float b) { return (a - b) * (a - b); } };
 struct Pow { static float apply(float a, float b) { return std::pow(a, b); } };
+// a broadcast to the output's shape (b is not read)
+struct First { static float apply(float a, float) { return a; } };
 
 // One contiguous run of the output; a and b either advance with it or repeat one value.
 template <class Op>
@@ -123,6 +125,7 @@ napi_value binary(napi_env env, napi_value *args, size_t) {
     case kMin: broadcast<Min>(layout, a.data, b.data, out.data, total); break;
     case kSquaredDifference: broadcast<SquaredDifference>(layout, a.data, b.data, out.data, total); break;
     case kPow: broadcast<Pow>(layout, a.data, b.data, out.data, total); break;
+    case kFirst: broadcast<First>(layout, a.data, a.data, out.data, total); break;
     default: throw std::invalid_argument("unknown binary op");
   }
   return nullptr;

@@ -33,7 +33,7 @@ Plan &planFor(int32_t kind, const std::vector<int64_t> &g) {
   Plan plan;
   plan.src = memory::desc({n, c, h, w}, dt::f32, tag::nhwc);
   plan.dst = memory::desc({n, c, oh, ow}, dt::f32, tag::nhwc);
-  memory::dims padHigh{(oh - 1) * sh + kh - h - pt, (ow - 1) * sw + kw - w - pl};
+  const memory::dims padHigh{fewshot::padHigh(h, oh, sh, kh, pt), fewshot::padHigh(w, ow, sw, kw, pl)};
   auto algorithm = kind == 0 ? dnnl::algorithm::pooling_max : dnnl::algorithm::pooling_avg_exclude_padding;
   dnnl::pooling_forward::primitive_desc pd(
       dnnl::pooling_forward::desc(dnnl::prop_kind::forward_inference, algorithm, plan.src, plan.dst, {sh, sw}, {kh, kw}, {pt, pl}, padHigh),
@@ -73,11 +73,41 @@ napi_value pool(napi_env env, napi_value *args, size_t) {
   return nullptr;
 }
 
-// The max-pool gradient's own operations for 2×2 windows, stride 2 (src/core/tensor/ops.ts):
-// windows(0, x, pooled, out): out = the window-max mask of x [B, 2H, 2W, C]: 1/ties where x
-//   equals its window's max, else 0;
+// The max-pool gradient's own operations for 2×2 windows, stride 2 (src/core/tensor/ops.ts),
+// one pass each where written with tfjs ops they are five and three. `top` and `bottom` are
+// one window row's two input rows, `w` windows of `c` channels.
+
+// mask = 1/ties where x equals its window's max, else 0
+void maxMaskRow(const float *__restrict top, const float *__restrict bottom, const float *__restrict pooled, float *__restrict maskTop,
+                float *__restrict maskBottom, int64_t w, int64_t c) {
+  for (int64_t j = 0; j < w; j++) {
+    const int64_t left = 2 * j * c, right = left + c;
+    for (int64_t k = 0; k < c; k++) {
+      const float m = pooled[j * c + k];
+      const float a = top[left + k] == m, b = top[right + k] == m, d = bottom[left + k] == m, e = bottom[right + k] == m;
+      const float share = 1.f / std::max(1.f, a + b + d + e);
+      maskTop[left + k] = a * share;
+      maskTop[right + k] = b * share;
+      maskBottom[left + k] = d * share;
+      maskBottom[right + k] = e * share;
+    }
+  }
+}
+
+// sum = each window's Σ x · mask
+void windowSumRow(const float *__restrict top, const float *__restrict bottom, const float *__restrict maskTop,
+                  const float *__restrict maskBottom, float *__restrict sum, int64_t w, int64_t c) {
+  for (int64_t j = 0; j < w; j++) {
+    const int64_t left = 2 * j * c, right = left + c;
+    for (int64_t k = 0; k < c; k++) {
+      sum[j * c + k] = top[left + k] * maskTop[left + k] + top[right + k] * maskTop[right + k] + bottom[left + k] * maskBottom[left + k] +
+                       bottom[right + k] * maskBottom[right + k];
+    }
+  }
+}
+
+// windows(0, x, pooled, out): out = the window-max mask of x [B, 2H, 2W, C];
 // windows(1, x, mask, out):   out [B, H, W, C] = each window's sum of x · mask.
-// One pass each, where written with tfjs ops they are five and three.
 napi_value windows(napi_env env, napi_value *args, size_t) {
   int32_t kind = integer(env, args[0], "kind");
   if (kind != 0 && kind != 1) throw std::invalid_argument("unknown window operation");
@@ -91,28 +121,14 @@ napi_value windows(napi_env env, napi_value *args, size_t) {
     throw std::invalid_argument("array sizes do not match dims");
   }
   const int64_t row = 2 * w * c;  // one row of x
-  parallelFor(b * h, std::max<int64_t>(1, kGrain / (4 * w * c)), [&](int64_t begin, int64_t end) {
+  parallelFor(b * h, std::max<int64_t>(1, kGrain / (2 * row)), [&](int64_t begin, int64_t end) {
     for (int64_t r = begin; r < end; r++) {
-      const float *top = x.data + 2 * r * row;  // the window's two rows: top and top + row
-      for (int64_t j = 0; j < w; j++) {
-        const int64_t at[4] = {2 * j * c, (2 * j + 1) * c, row + 2 * j * c, row + (2 * j + 1) * c};
-        if (kind == 0) {
-          const float *pooled = y.data + (r * w + j) * c;
-          float *mask = out.data + 2 * r * row;
-          for (int64_t k = 0; k < c; k++) {
-            const float m = pooled[k];
-            const float v[4] = {top[at[0] + k], top[at[1] + k], top[at[2] + k], top[at[3] + k]};
-            const float ties = static_cast<float>((v[0] == m) + (v[1] == m) + (v[2] == m) + (v[3] == m));
-            for (int q = 0; q < 4; q++) mask[at[q] + k] = v[q] == m ? 1.f / ties : 0.f;
-          }
-        } else {
-          const float *mask = y.data + 2 * r * row;
-          float *sum = out.data + (r * w + j) * c;
-          for (int64_t k = 0; k < c; k++) {
-            sum[k] = top[at[0] + k] * mask[at[0] + k] + top[at[1] + k] * mask[at[1] + k] + top[at[2] + k] * mask[at[2] + k] +
-                     top[at[3] + k] * mask[at[3] + k];
-          }
-        }
+      const float *top = x.data + 2 * r * row;
+      if (kind == 0) {
+        maxMaskRow(top, top + row, y.data + r * w * c, out.data + 2 * r * row, out.data + 2 * r * row + row, w, c);
+      } else {
+        const float *mask = y.data + 2 * r * row;
+        windowSumRow(top, top + row, mask, mask + row, out.data + r * w * c, w, c);
       }
     }
   });

@@ -8,6 +8,7 @@ import type { ModelRecord, ModelRegistry } from '../registry/models.js';
 import type { ExampleInput, QueryInput } from '../schemas/common.js';
 import type { Storage } from '../storage/storage.js';
 import { AdaptationMissing, type PredictionRunner } from './runner.js';
+import type { PredictionTiming } from './timing.js';
 
 export interface PredictionView {
   label: string;
@@ -64,6 +65,7 @@ export class PredictionService {
     return {
       predictions: toPredictions(result.labels, result.probabilities!),
       adaptation: { steps: result.steps, ms: result.ms },
+      timing: result.timing,
     };
   }
 
@@ -78,20 +80,22 @@ export class PredictionService {
     return record;
   }
 
-  async predictAdapted(id: string, queries: QueryInput[]): Promise<PredictionView[]> {
+  async predictAdapted(id: string, queries: QueryInput[]): Promise<{ predictions: PredictionView[]; timing: PredictionTiming }> {
     this.checkSizes([], queries);
     const record = await this.adaptations.get(id);
     if (!record) throw notFound('adaptation', id);
+    const scored = (result: { labels: string[]; probabilities: number[]; timing: PredictionTiming }) => ({
+      predictions: toPredictions(result.labels, result.probabilities),
+      timing: result.timing,
+    });
     try {
-      const result = await this.runner.request({ op: 'predict', adaptationId: id, queries });
-      return toPredictions(result.labels, result.probabilities);
+      return scored(await this.runner.request({ op: 'predict', adaptationId: id, queries }));
     } catch (error) {
       if (!(error instanceof AdaptationMissing)) throw error;
     }
     const model = await this.model(record.modelId);
     await this.adapt(model, record.support, record.steps, { keep: { adaptationId: id, expiresAt: Date.parse(record.expiresAt) } });
-    const result = await this.runner.request({ op: 'predict', adaptationId: id, queries });
-    return toPredictions(result.labels, result.probabilities);
+    return scored(await this.runner.request({ op: 'predict', adaptationId: id, queries }));
   }
 
   async deleteAdaptation(id: string): Promise<boolean> {

@@ -7,6 +7,7 @@ import { ints, type NativeKernel } from './backend.js';
 
 // Operation codes of native/src/elementwise.cc.
 const BINARY = { Add: 0, Sub: 1, Multiply: 2, RealDiv: 3, Maximum: 4, Minimum: 5, SquaredDifference: 6, Pow: 7 } as const;
+const BROADCAST = 8;
 const UNARY = { Relu: 0, Step: 1, Neg: 2, Square: 3, Sqrt: 4, Rsqrt: 5, Exp: 6, Log: 7, Abs: 8, Sigmoid: 9, Tanh: 10 } as const;
 
 function binary(op: number): NativeKernel {
@@ -68,6 +69,19 @@ function reduction(op: 0 | 1): NativeKernel {
   };
 }
 
+// Tile where it is a broadcast (every tiled axis has length 1): what Sum's gradient runs
+// (second-order.ts). Real tiling falls back.
+const tile: NativeKernel = ({ inputs, attrs, backend }) => {
+  const x = inputs.x;
+  const xv = backend.floats(x);
+  const reps = attrs.reps as number[];
+  if (!xv || x.shape.some((d, axis) => d !== 1 && reps[axis] !== 1)) return null;
+  const shape = x.shape.map((d, axis) => d * reps[axis]);
+  const out = backend.output(shape);
+  backend.addon.binary(BROADCAST, xv, ints(x.shape), xv, ints(x.shape), out.values, ints(shape));
+  return out.info;
+};
+
 const transpose: NativeKernel = ({ inputs, attrs, backend }) => {
   const x = inputs.x;
   const xv = backend.floats(x);
@@ -117,6 +131,7 @@ export const arrayKernels: Record<string, NativeKernel> = {
   ...Object.fromEntries(Object.entries(UNARY).map(([name, op]) => [name, unary(op)])),
   Sum: reduction(0),
   Mean: reduction(1),
+  Tile: tile,
   Transpose: transpose,
   Slice: slice,
   PadV2: pad,

@@ -6,16 +6,10 @@ import { ints, type NativeKernel, type NativeKernelArgs } from './backend.js';
 
 type Conv2DInfo = tf.backend_util.Conv2DInfo;
 
-/** The high-side padding that yields the output size; negative (an input row never read) is left to the CPU kernel. */
-function padHigh(info: Conv2DInfo): [number, number] {
-  return [
-    (info.outHeight - 1) * info.strideHeight + (info.filterHeight - 1) * info.dilationHeight + 1 - info.inHeight - info.padInfo.top,
-    (info.outWidth - 1) * info.strideWidth + (info.filterWidth - 1) * info.dilationWidth + 1 - info.inWidth - info.padInfo.left,
-  ];
-}
-
+// The addon takes any padding tfjs computes: a 'valid' window that leaves the last rows or
+// columns out is described to oneDNN as a view that stops before them.
 function supported(info: Conv2DInfo): boolean {
-  return info.dataFormat === 'channelsLast' && info.padInfo.top >= 0 && info.padInfo.left >= 0 && padHigh(info).every((p) => p >= 0);
+  return info.dataFormat === 'channelsLast' && info.padInfo.top >= 0 && info.padInfo.left >= 0;
 }
 
 /**

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { AppDeps } from '../../../deps.js';
 import { notFound } from '../../../errors.js';
 import type { ModelRecord } from '../../../registry/models.js';
+import { installPredictionTiming, recordTiming } from '../../../prediction/timing.js';
 import { errors, IdParams } from '../../../schemas/common.js';
 import { Adaptation, CreateAdaptationBody, Model, ModelList, PredictBody, PredictResponse } from '../../../schemas/models.js';
 import { storageKeys } from '../../../storage/storage.js';
@@ -11,6 +12,7 @@ const summary = (model: ModelRecord) => ({ ...model, accuracy: model.evaluation?
 
 const modelRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, { deps }) => {
   const { models, predictions, storage } = deps;
+  installPredictionTiming(app);
 
   app.get(
     '',
@@ -68,7 +70,9 @@ const modelRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, { deps
     },
     async (request) => {
       const { support, queries, steps } = request.body;
-      return predictions.predict(request.params.id, support, queries, steps);
+      const { timing, ...answer } = await predictions.predict(request.params.id, support, queries, steps);
+      recordTiming(request, timing);
+      return answer;
     },
   );
 
