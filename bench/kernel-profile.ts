@@ -6,16 +6,11 @@
 // cpu, native); on webgpu they are GPU times. Not a throughput measurement: profiling adds
 // its own overhead per kernel, and the total is printed beside the unprofiled step time.
 import { parseArgs } from 'node:util';
-import { defaultTrainConfig, initBackend, type Algorithm, type BackendPreference } from '../src/core/index.js';
-import { learnerFor } from '../src/core/learners/from-config.js';
-import { Random } from '../src/core/random.js';
-import { backendName } from '../src/core/tensor/backend.js';
+import { initBackend, type Algorithm, type BackendPreference } from '../src/core/index.js';
 import { tf, type Tensor } from '../src/core/tensor/tf.js';
 import { metaStep } from '../src/core/training/meta-step.js';
-import { adam, interpolate } from '../src/core/training/optimizer.js';
-import { resolveTaskBatch } from '../src/core/training/task-batch.js';
 import { formatTable } from './table.js';
-import { EPISODE, OUTER_LR, REPTILE_STEPS, WORKLOADS, randomTask, type WorkloadName } from './workloads.js';
+import { setUpCell, WORKLOADS, type WorkloadName } from './workloads.js';
 
 const { values } = parseArgs({
   options: {
@@ -33,21 +28,8 @@ if (!workload || !workload.algorithms.includes(algorithm)) throw new Error(`no c
 const metaBatch = Number(values['meta-batch']);
 
 const backend = await initBackend(values.backend as BackendPreference);
-const config = defaultTrainConfig({
-  algorithm,
-  model: workload.model,
-  episode: EPISODE,
-  inner: algorithm === 'reptile' ? { ...workload.inner, steps: REPTILE_STEPS } : workload.inner,
-  outer: { lr: OUTER_LR[algorithm === 'reptile' ? 'reptile' : 'adam'], metaBatchSize: metaBatch, iterations: 3 },
-  taskBatch: values['task-batch'] === 'auto' ? 'auto' : Number(values['task-batch']),
-});
-const learner = learnerFor(workload.spec, config);
-const taskBatch = resolveTaskBatch(config, workload.spec, backendName());
-const rng = new Random(0);
-const tasks = Array.from({ length: metaBatch }, () => randomTask(workload.spec, rng));
-let params: Tensor[] = learner.network.init(rng);
-const optimizer =
-  learner.outerRule === 'adam' ? adam(config.outer.lr, learner.network.params.map((p) => p.shape)) : interpolate(config.outer.lr, config.outer.iterations);
+const { learner, taskBatch, tasks, optimizer, ...cell } = setUpCell(workload, algorithm, metaBatch, 3, values['task-batch']);
+let params: Tensor[] = cell.params;
 
 const step = async () => {
   const next = (await metaStep(learner, optimizer, params, tasks, taskBatch)).params;

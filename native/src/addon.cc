@@ -37,30 +37,31 @@ void execute(const dnnl::primitive &primitive, const dnnl::memory::desc &scratch
   cpuStream().wait();
 }
 
-Floats floats(napi_env env, napi_value value, const char *what) {
-  bool is_typed = false;
-  napi_is_typedarray(env, value, &is_typed);
+namespace {
+
+// The data of a typed array of the given type, or an error naming the argument.
+void *typedArray(napi_env env, napi_value value, napi_typedarray_type expected, const char *what, size_t *length) {
+  bool isTyped = false;
+  napi_is_typedarray(env, value, &isTyped);
   napi_typedarray_type type;
-  size_t length = 0;
   void *data = nullptr;
-  if (!is_typed || napi_get_typedarray_info(env, value, &type, &length, &data, nullptr, nullptr) != napi_ok ||
-      type != napi_float32_array) {
-    throw std::invalid_argument(std::string(what) + " must be a Float32Array");
+  if (!isTyped || napi_get_typedarray_info(env, value, &type, length, &data, nullptr, nullptr) != napi_ok || type != expected) {
+    throw std::invalid_argument(std::string(what) + (expected == napi_float32_array ? " must be a Float32Array" : " must be an Int32Array"));
   }
-  return {static_cast<float *>(data), length};
+  return data;
+}
+
+}  // namespace
+
+Floats floats(napi_env env, napi_value value, const char *what) {
+  size_t length = 0;
+  float *data = static_cast<float *>(typedArray(env, value, napi_float32_array, what, &length));
+  return {data, length};
 }
 
 std::vector<int64_t> ints(napi_env env, napi_value value, const char *what) {
-  bool is_typed = false;
-  napi_is_typedarray(env, value, &is_typed);
-  napi_typedarray_type type;
   size_t length = 0;
-  void *data = nullptr;
-  if (!is_typed || napi_get_typedarray_info(env, value, &type, &length, &data, nullptr, nullptr) != napi_ok ||
-      type != napi_int32_array) {
-    throw std::invalid_argument(std::string(what) + " must be an Int32Array");
-  }
-  const int32_t *values = static_cast<const int32_t *>(data);
+  const int32_t *values = static_cast<const int32_t *>(typedArray(env, value, napi_int32_array, what, &length));
   return std::vector<int64_t>(values, values + length);
 }
 

@@ -27,26 +27,19 @@ function spreadOver(tf: Tf, dy: tfc.Tensor, x: tfc.Tensor, axes: number[]): tfc.
 }
 
 export function registerSecondOrderGradients(tf: Tf): void {
-  tf.registerGradient({
-    kernelName: 'Sum',
-    inputsToSave: ['x'],
-    gradFunc: (dy, saved, attrs) => {
-      const x = saved[0];
-      const axes = tf.util.parseAxisParam((attrs as { axis: number | number[] }).axis, x.shape);
-      return { x: () => spreadOver(tf, dy as tfc.Tensor, x, axes) };
-    },
-  });
-  tf.registerGradient({
-    kernelName: 'Mean',
-    inputsToSave: ['x'],
-    gradFunc: (dy, saved, attrs) => {
-      const x = saved[0];
-      const axes = tf.util.parseAxisParam((attrs as { axis: number | number[] }).axis, x.shape);
-      const count = axes.reduce((n, axis) => n * x.shape[axis], 1);
-      // Divided before the spread: on the reduced values, not the full shape.
-      return { x: () => spreadOver(tf, tf.div(dy as tfc.Tensor, count), x, axes) };
-    },
-  });
+  // Mean divides before the spread: on the reduced values, not on the full shape.
+  for (const [kernelName, mean] of [['Sum', false], ['Mean', true]] as const) {
+    tf.registerGradient({
+      kernelName,
+      inputsToSave: ['x'],
+      gradFunc: (dy, saved, attrs) => {
+        const x = saved[0];
+        const axes = tf.util.parseAxisParam((attrs as { axis: number | number[] }).axis, x.shape);
+        const count = axes.reduce((n, axis) => n * x.shape[axis], 1);
+        return { x: () => spreadOver(tf, mean ? tf.div(dy as tfc.Tensor, count) : (dy as tfc.Tensor), x, axes) };
+      },
+    });
+  }
   tf.registerGradient({
     kernelName: 'Exp',
     inputsToSave: ['x'],
