@@ -73,62 +73,75 @@ napi_value pool(napi_env env, napi_value *args, size_t) {
   return nullptr;
 }
 
-// The max-pool gradient's own operations for 2×2 windows, stride 2 (src/core/tensor/ops.ts),
-// one pass each where written with tfjs ops they are five and three. `top` and `bottom` are
-// one window row's two input rows, `w` windows of `c` channels.
+// The 2×2, stride-2 max-pool's gradient and the gradient of that (src/core/tensor/ops.ts), one
+// pass each, finding each window's max in x as they go: where x equals its window's max it
+// gets 1/ties of the window's value, elsewhere nothing. (Written with tfjs ops, the mask alone
+// takes five passes, then one more to spread through it.) `top` and `bottom` are one window
+// row's two rows of x: `w` windows of `c` channels.
 
-// mask = 1/ties where x equals its window's max, else 0
-void maxMaskRow(const float *__restrict top, const float *__restrict bottom, const float *__restrict pooled, float *__restrict maskTop,
-                float *__restrict maskBottom, int64_t w, int64_t c) {
+struct Shares {
+  float a, b, d, e;  // top-left, top-right, bottom-left, bottom-right
+};
+
+inline Shares sharesOf(float m, float a, float b, float d, float e) {
+  const float ta = a == m, tb = b == m, td = d == m, te = e == m;
+  const float share = 1.f / std::max(1.f, ta + tb + td + te);
+  return {ta * share, tb * share, td * share, te * share};
+}
+
+// dx: each window's dy spread over its maxima
+void spreadRow(const float *__restrict top, const float *__restrict bottom, const float *__restrict pooled, const float *__restrict dy,
+               float *__restrict outTop, float *__restrict outBottom, int64_t w, int64_t c) {
   for (int64_t j = 0; j < w; j++) {
     const int64_t left = 2 * j * c, right = left + c;
     for (int64_t k = 0; k < c; k++) {
-      const float m = pooled[j * c + k];
-      const float a = top[left + k] == m, b = top[right + k] == m, d = bottom[left + k] == m, e = bottom[right + k] == m;
-      const float share = 1.f / std::max(1.f, a + b + d + e);
-      maskTop[left + k] = a * share;
-      maskTop[right + k] = b * share;
-      maskBottom[left + k] = d * share;
-      maskBottom[right + k] = e * share;
+      const Shares s = sharesOf(pooled[j * c + k], top[left + k], top[right + k], bottom[left + k], bottom[right + k]);
+      const float g = dy[j * c + k];
+      outTop[left + k] = g * s.a;
+      outTop[right + k] = g * s.b;
+      outBottom[left + k] = g * s.d;
+      outBottom[right + k] = g * s.e;
     }
   }
 }
 
-// sum = each window's Σ x · mask
-void windowSumRow(const float *__restrict top, const float *__restrict bottom, const float *__restrict maskTop,
-                  const float *__restrict maskBottom, float *__restrict sum, int64_t w, int64_t c) {
+// each window's sum of g over its maxima
+void sumRow(const float *__restrict top, const float *__restrict bottom, const float *__restrict pooled, const float *__restrict gTop,
+            const float *__restrict gBottom, float *__restrict sum, int64_t w, int64_t c) {
   for (int64_t j = 0; j < w; j++) {
     const int64_t left = 2 * j * c, right = left + c;
     for (int64_t k = 0; k < c; k++) {
-      sum[j * c + k] = top[left + k] * maskTop[left + k] + top[right + k] * maskTop[right + k] + bottom[left + k] * maskBottom[left + k] +
-                       bottom[right + k] * maskBottom[right + k];
+      const Shares s = sharesOf(pooled[j * c + k], top[left + k], top[right + k], bottom[left + k], bottom[right + k]);
+      sum[j * c + k] = gTop[left + k] * s.a + gTop[right + k] * s.b + gBottom[left + k] * s.d + gBottom[right + k] * s.e;
     }
   }
 }
 
-// windows(0, x, pooled, out): out = the window-max mask of x [B, 2H, 2W, C];
-// windows(1, x, mask, out):   out [B, H, W, C] = each window's sum of x · mask.
+// windows(kind, x [B, 2H, 2W, C], pooled [B, H, W, C], g, out):
+//   0: g = dy [B, H, W, C],   out [B, 2H, 2W, C]: dy spread over each window's maxima;
+//   1: g [B, 2H, 2W, C],      out [B, H, W, C]:   each window's sum of g over its maxima.
 napi_value windows(napi_env env, napi_value *args, size_t) {
   int32_t kind = integer(env, args[0], "kind");
   if (kind != 0 && kind != 1) throw std::invalid_argument("unknown window operation");
-  Floats x = floats(env, args[1], "x"), y = floats(env, args[2], "y"), out = floats(env, args[3], "out");
-  std::vector<int64_t> d = ints(env, args[4], "dims");
+  Floats x = floats(env, args[1], "x"), pooled = floats(env, args[2], "pooled"), g = floats(env, args[3], "g"), out = floats(env, args[4], "out");
+  std::vector<int64_t> d = ints(env, args[5], "dims");
   if (d.size() != 4) throw std::invalid_argument("dims has 4 entries: B, H, W, C of the pooled shape");
   const int64_t b = d[0], h = d[1], w = d[2], c = d[3];
   const int64_t small = b * h * w * c;
-  if (static_cast<int64_t>(x.length) != 4 * small || static_cast<int64_t>(y.length) != (kind == 0 ? small : 4 * small) ||
-      static_cast<int64_t>(out.length) != (kind == 0 ? 4 * small : small)) {
+  const int64_t gSize = kind == 0 ? small : 4 * small, outSize = kind == 0 ? 4 * small : small;
+  if (static_cast<int64_t>(x.length) != 4 * small || static_cast<int64_t>(pooled.length) != small ||
+      static_cast<int64_t>(g.length) != gSize || static_cast<int64_t>(out.length) != outSize) {
     throw std::invalid_argument("array sizes do not match dims");
   }
   const int64_t row = 2 * w * c;  // one row of x
   parallelFor(b * h, std::max<int64_t>(1, kGrain / (2 * row)), [&](int64_t begin, int64_t end) {
     for (int64_t r = begin; r < end; r++) {
       const float *top = x.data + 2 * r * row;
+      const float *maxima = pooled.data + r * w * c;
       if (kind == 0) {
-        maxMaskRow(top, top + row, y.data + r * w * c, out.data + 2 * r * row, out.data + 2 * r * row + row, w, c);
+        spreadRow(top, top + row, maxima, g.data + r * w * c, out.data + 2 * r * row, out.data + 2 * r * row + row, w, c);
       } else {
-        const float *mask = y.data + 2 * r * row;
-        windowSumRow(top, top + row, mask, mask + row, out.data + r * w * c, w, c);
+        sumRow(top, top + row, maxima, g.data + 2 * r * row, g.data + 2 * r * row + row, out.data + r * w * c, w, c);
       }
     }
   });
@@ -137,6 +150,6 @@ napi_value windows(napi_env env, napi_value *args, size_t) {
 
 }  // namespace
 
-std::vector<Export> poolingExports() { return {{"pool", pool, 4}, {"windows", windows, 5}}; }
+std::vector<Export> poolingExports() { return {{"pool", pool, 4}, {"windows", windows, 6}}; }
 
 }  // namespace fewshot

@@ -35,37 +35,52 @@ export function oneHot(labels: Int32Array, ways: number): Tensor2D {
   return tf.tensor2d(values, [labels.length, ways]);
 }
 
-// A 2×2 max-pool's gradient spreads each output's gradient over its window through a fixed
-// mask (1 at the window's max, ties sharing); the gradient of that spreading sums each window
-// through the same mask. Both are linear with the mask held constant (its true derivative is
-// zero: it is piecewise constant), so they differentiate into each other at any order. tfjs's
-// MaxPoolGrad has no gradient of its own, and is 75× slower on wasm than these.
-function spreadOverWindows(dy: Tensor4D, mask: Tensor4D): Tensor4D {
+// A 2×2 max-pool's gradient spreads each output's gradient over its window's maxima (ties
+// sharing); the gradient of that spreading sums each window over the same maxima. Both are
+// linear in what they spread or sum, with the maxima held constant (their true derivative is
+// zero: they are piecewise constant), so they differentiate into each other at any order.
+// tfjs's MaxPoolGrad has no gradient of its own, and is 75× slower on wasm than these.
+// The maxima are x and its pooled values, saved by the forward pass: the native backend's
+// kernels find each window's max as they go (one pass each); elsewhere a mask is made from
+// them first (1/ties at a window's max) and spread and summed through with tfjs ops.
+
+/** The native backend's one-pass kernels for the two window operations below. */
+export const WINDOW_KERNELS = { spread: 'FewshotMaxPoolSpread', sum: 'FewshotMaxPoolSum' } as const;
+
+/** Where each window's max is: x [B, 2H, 2W, C] and its maxima [B, H, W, C], or the mask made from them. */
+type Maxima = { x: Tensor4D; pooled: Tensor4D } | { mask: Tensor4D };
+
+const saved = (at: Maxima): Tensor[] => ('mask' in at ? [at.mask] : [at.x, at.pooled]);
+const restored = (tensors: Tensor[]): Maxima =>
+  tensors.length === 1 ? { mask: tensors[0] as Tensor4D } : { x: tensors[0] as Tensor4D, pooled: tensors[1] as Tensor4D };
+
+function maxima(x: Tensor4D, pooled: Tensor4D): Maxima {
+  return tf.getKernel(WINDOW_KERNELS.spread, tf.getBackend()) ? { x, pooled } : { mask: windowMaxMask(x, pooled) };
+}
+
+function spreadOverWindows(dy: Tensor4D, at: Maxima): Tensor4D {
   return differentiable((save, g: Tensor4D) => {
-    save([mask]);
-    const [b, h2, w2, c] = g.shape;
-    const spread = tf.mul(tf.reshape(g, [b, h2, 1, w2, 1, c]), tf.reshape(mask, [b, h2, 2, w2, 2, c]));
-    return {
-      value: tf.reshape(spread, [b, 2 * h2, 2 * w2, c]) as Tensor4D,
-      gradients: (dg: Tensor4D, [m]) => [() => sumOverWindows(dg, m as Tensor4D)],
-    };
+    save(saved(at));
+    let value: Tensor4D;
+    if ('mask' in at) {
+      const [b, h2, w2, c] = g.shape;
+      const spread = tf.mul(tf.reshape(g, [b, h2, 1, w2, 1, c]), tf.reshape(at.mask, [b, h2, 2, w2, 2, c]));
+      value = tf.reshape(spread, [b, 2 * h2, 2 * w2, c]);
+    } else {
+      value = tf.engine().runKernel(WINDOW_KERNELS.spread, { dy: g, x: at.x, pooled: at.pooled }) as Tensor4D;
+    }
+    return { value, gradients: (dg: Tensor4D, kept) => [() => sumOverWindows(dg, restored(kept))] };
   })(dy);
 }
 
-/** The native backend's one-pass versions of the two window operations below. */
-export const WINDOW_KERNELS = { maxMask: 'FewshotWindowMaxMask', sum: 'FewshotWindowSum' } as const;
-
-const hasKernel = (name: string) => tf.getKernel(name, tf.getBackend()) !== undefined;
-
-function sumOverWindows(x: Tensor4D, mask: Tensor4D): Tensor4D {
+function sumOverWindows(x: Tensor4D, at: Maxima): Tensor4D {
   return differentiable((save, g: Tensor4D) => {
-    save([mask]);
-    return {
-      value: hasKernel(WINDOW_KERNELS.sum)
-        ? (tf.engine().runKernel(WINDOW_KERNELS.sum, { x: g, mask }) as Tensor4D)
-        : (tf.mul(tf.avgPool(tf.mul(g, mask), 2, 2, 'valid'), 4) as Tensor4D),
-      gradients: (dg: Tensor4D, [m]) => [() => spreadOverWindows(dg, m as Tensor4D)],
-    };
+    save(saved(at));
+    const value =
+      'mask' in at
+        ? (tf.mul(tf.avgPool(tf.mul(g, at.mask), 2, 2, 'valid'), 4) as Tensor4D)
+        : (tf.engine().runKernel(WINDOW_KERNELS.sum, { g, x: at.x, pooled: at.pooled }) as Tensor4D);
+    return { value, gradients: (dg: Tensor4D, kept) => [() => spreadOverWindows(dg, restored(kept))] };
   })(x);
 }
 
@@ -73,7 +88,6 @@ function sumOverWindows(x: Tensor4D, mask: Tensor4D): Tensor4D {
 // cast(bool -> float32) keeps an int buffer and a later rank-6 op silently reads garbage (and
 // Sign, Equal and Max over rank 6 are 20-600× slower than step on wasm).
 function windowMaxMask(x: Tensor4D, pooled: Tensor4D): Tensor4D {
-  if (hasKernel(WINDOW_KERNELS.maxMask)) return tf.engine().runKernel(WINDOW_KERNELS.maxMask, { x, pooled }) as Tensor4D;
   const [b, h2, w2, c] = pooled.shape;
   const x6 = tf.reshape(x, [b, h2, 2, w2, 2, c]);
   const atMax = tf.reshape(tf.sub(1, tf.step(tf.sub(tf.reshape(pooled, [b, h2, 1, w2, 1, c]), x6))), [b, 2 * h2, 2 * w2, c]);
@@ -89,12 +103,12 @@ export const maxPool2 = differentiable((save, input: Tensor4D) => {
   save([h % 2 || w % 2 ? tf.slice(input, [0, 0, 0, 0], [b, h - (h % 2), w - (w % 2), c]) : input, pooled]);
   return {
     value: pooled,
-    // The mask is made here, not in the forward pass, so inference never pays for it. It
-    // reaches the spreading only as a saved tensor, never as an input, so a higher-order
-    // tape does not differentiate through it.
-    gradients: (dy: Tensor4D, [even, maxima]) => [
+    // The maxima (or their mask) are found here, not in the forward pass, so inference never
+    // pays for them. They reach the spreading only as saved tensors, never as inputs, so a
+    // higher-order tape does not differentiate through them.
+    gradients: (dy: Tensor4D, [even, pooledValues]) => [
       () => {
-        const dx = spreadOverWindows(dy, windowMaxMask(even as Tensor4D, maxima as Tensor4D));
+        const dx = spreadOverWindows(dy, maxima(even as Tensor4D, pooledValues as Tensor4D));
         return h % 2 || w % 2 ? tf.pad(dx, [[0, 0], [0, h % 2], [0, w % 2], [0, 0]]) : dx;
       },
     ],

@@ -26,8 +26,11 @@ export interface NativeAddon {
   transpose(x: Float32Array, shape: Int32Array, perm: Int32Array, out: Float32Array): void;
   /** kind 0 max, 1 average; geometry N, H, W, C, OH, OW, KH, KW, SH, SW, padTop, padLeft. */
   pool(kind: 0 | 1, geometry: Int32Array, x: Float32Array, out: Float32Array): void;
-  /** 2×2 windows, dims = the pooled [B, H, W, C]: kind 0 the max mask of x (y = pooled), 1 the windows' sums of x·y. */
-  windows(kind: 0 | 1, x: Float32Array, y: Float32Array, out: Float32Array, dims: Int32Array): void;
+  /**
+   * 2×2 max-pool windows of x with maxima `pooled` (dims: its [B, H, W, C]): kind 0 spreads g
+   * (pooled-sized) over each window's maxima, kind 1 sums g (x-sized) over them.
+   */
+  windows(kind: 0 | 1, x: Float32Array, pooled: Float32Array, g: Float32Array, out: Float32Array, dims: Int32Array): void;
 }
 
 let loaded: NativeAddon | null = null;

@@ -112,16 +112,15 @@ const pad: NativeKernel = ({ inputs, attrs, backend }) => {
   return out.info;
 };
 
-// The max-pool gradient's window operations (ops.ts), for 2×2 windows with stride 2.
+// The 2×2 max-pool's gradient and its gradient (ops.ts), finding each window's max in x.
 function windows(kind: 0 | 1): NativeKernel {
   return ({ inputs, backend }) => {
-    const x = inputs.x;
-    const y = kind === 0 ? inputs.pooled : inputs.mask;
-    const [xv, yv] = [backend.floats(x), backend.floats(y)];
-    if (!xv || !yv) throw new Error(`${WINDOW_KERNELS.maxMask}: float32 only`);
-    const [b, h, w, c] = x.shape;
-    const out = backend.output(kind === 0 ? x.shape : [b, h / 2, w / 2, c]);
-    backend.addon.windows(kind, xv, yv, out.values, ints([b, h / 2, w / 2, c]));
+    const { x, pooled } = inputs;
+    const g = kind === 0 ? inputs.dy : inputs.g;
+    const [xv, pv, gv] = [backend.floats(x), backend.floats(pooled), backend.floats(g)];
+    if (!xv || !pv || !gv) throw new Error(`${WINDOW_KERNELS.spread}: float32 only`);
+    const out = backend.output(kind === 0 ? x.shape : pooled.shape);
+    backend.addon.windows(kind, xv, pv, gv, out.values, ints(pooled.shape));
     return out.info;
   };
 }
@@ -135,6 +134,6 @@ export const arrayKernels: Record<string, NativeKernel> = {
   Transpose: transpose,
   Slice: slice,
   PadV2: pad,
-  [WINDOW_KERNELS.maxMask]: windows(0),
+  [WINDOW_KERNELS.spread]: windows(0),
   [WINDOW_KERNELS.sum]: windows(1),
 };
