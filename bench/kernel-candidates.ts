@@ -129,7 +129,9 @@ print(json.dumps(out))
 `;
 
 function child(args: string[], command = process.execPath): Record<string, number> | string {
-  const run = spawnSync(command, args, { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '2', OPENBLAS_NUM_THREADS: '2' } });
+  // PyTorch as the reference bench runs it (libgomp's spin-waiting stalls 2-thread runs here).
+  const env = { ...process.env, OMP_NUM_THREADS: '2', OMP_WAIT_POLICY: 'PASSIVE', OPENBLAS_NUM_THREADS: '2' };
+  const run = spawnSync(command, args, { encoding: 'utf8', env });
   if (run.status !== 0) return `failed: ${run.stderr.trim().split('\n').at(-1)}`;
   return JSON.parse(run.stdout.trim().split('\n').at(-1)!) as Record<string, number>;
 }
