@@ -1,5 +1,6 @@
-// npm run bench:serve [-- --json] [-- --duration 10] [-- --algorithm protonet,maml] (any of maml,
-//                     fomaml, reptile, protonet) [-- --concurrency 1,16] [-- --health-rate 20]
+// npm run bench:serve [-- --json] [-- --duration 10] [-- --algorithm protonet,maml] (any of the
+//                     core's algorithms; default protonet, maml, and anil where the core has it)
+//                     [-- --concurrency 1,16] [-- --health-rate 20]
 //                     [-- --samples 100] [-- --quick]
 //
 // Serving latency and throughput of a running Fewshot service, measured over HTTP with
@@ -21,6 +22,7 @@
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
+import { ALGORITHMS } from '../src/core/config.js';
 import { startService, type Algorithm, type Example, type FewshotClient, type RunningService } from '../scripts/lib/fewshot-client.js';
 import { asQuery, blobImages, clusterVectors, fewShotTask } from '../scripts/lib/synthetic.js';
 
@@ -28,7 +30,8 @@ const { values: args } = parseArgs({
   options: {
     json: { type: 'boolean', default: false },
     duration: { type: 'string', default: '10' },
-    algorithm: { type: 'string', default: 'protonet,maml' },
+    // The issue's serving algorithms, ANIL among them once the core has it.
+    algorithm: { type: 'string', default: ['protonet', 'maml', 'anil'].filter((a) => (ALGORITHMS as readonly string[]).includes(a)).join(',') },
     samples: { type: 'string', default: '100' },
     concurrency: { type: 'string', default: '1,16' },
     'health-rate': { type: 'string', default: '20' },
@@ -40,9 +43,8 @@ if (args.help) {
   console.log('npm run bench:serve [-- --json] [-- --duration 10] [-- --algorithm protonet,maml] [-- --concurrency 1,16] [-- --health-rate 20] [-- --samples 100] [-- --quick]');
   process.exit(0);
 }
-const ALGORITHMS: Algorithm[] = ['maml', 'fomaml', 'reptile', 'protonet'];
 const algorithms = args.algorithm.split(',') as Algorithm[];
-if (algorithms.some((a) => !ALGORITHMS.includes(a))) throw new Error(`--algorithm is a list of ${ALGORITHMS.join(', ')}`);
+if (algorithms.some((a) => !(ALGORITHMS as readonly string[]).includes(a))) throw new Error(`--algorithm is a list of ${ALGORITHMS.join(', ')}`);
 const samples = args.quick ? 20 : Number(args.samples);
 if (!(Number.isInteger(samples) && samples >= 10)) throw new Error('--samples is an integer ≥ 10');
 const duration = args.quick ? 3 : Number(args.duration);

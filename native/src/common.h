@@ -23,10 +23,6 @@ std::vector<int64_t> ints(napi_env env, napi_value value, const char *what);
 int32_t integer(napi_env env, napi_value value, const char *what);
 double number(napi_env env, napi_value value, const char *what);
 
-// Elementwise work is split in ranges of at least this many elements: below it, handing work to
-// another thread costs more than it saves.
-constexpr int64_t kGrain = 1 << 14;
-
 using Kernel = napi_value (*)(napi_env env, napi_value *args, size_t argc);
 
 struct Export {

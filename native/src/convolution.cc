@@ -98,6 +98,7 @@ Plan makePlan(Kind kind, const Geometry &g) {
 // Plans by kind and geometry. Training meets a few dozen geometries; a process that meets
 // more (serving many image sizes) starts over rather than grow without bound.
 constexpr size_t kMaxPlans = 512;
+constexpr int64_t kSplitMacs = 1 << 21;
 
 Plan &planFor(Kind kind, const Geometry &g) {
   static std::map<std::vector<int64_t>, Plan> plans;
@@ -141,7 +142,10 @@ napi_value convolution(napi_env env, napi_value *args, size_t) {
 
   // Work units: each task's images in `parts` parts, enough units to keep every thread busy.
   // A task's parts have at most two sizes (rounded down and up), so at most two plans.
-  const int64_t parts = std::min<int64_t>(g.batch, (threadCount() + tasks - 1) / tasks);
+  // A small convolution (under ~40 µs of one core) is not worth splitting.
+  const int64_t macs = tasks * g.batch * g.outHeight * g.outWidth * g.outChannels * g.filterHeight * g.filterWidth * g.inChannels;
+  const int64_t threads = macs >= kSplitMacs ? threadCount() : 1;
+  const int64_t parts = std::min<int64_t>(g.batch, (threads + tasks - 1) / tasks);
   auto first = [&](int64_t p) { return g.batch * p / parts; };
   std::vector<Plan *> plans(parts);
   for (int64_t p = 0; p < parts; p++) {  // created here, on this thread, before the run

@@ -40,8 +40,8 @@ Plan makePlan(const Shape &s) {
 }
 
 constexpr size_t kMaxPlans = 1024;
-// Products smaller than this many multiply-adds run on one thread.
-constexpr int64_t kSplitWork = 1 << 16;
+// Products smaller than this many multiply-adds (some 20 µs of one core) run on one thread.
+constexpr int64_t kSplitWork = 1 << 20;
 
 Plan &planFor(const Shape &s) {
   static std::map<std::vector<int64_t>, Plan> plans;

@@ -56,7 +56,7 @@ napi_value pool(napi_env env, napi_value *args, size_t) {
     throw std::invalid_argument("array sizes do not match the geometry");
   }
   if (out.length == 0) return nullptr;
-  const int64_t parts = std::min<int64_t>(x.length >= static_cast<size_t>(kGrain) ? threadCount() : 1, batch);
+  const int64_t parts = std::min<int64_t>(static_cast<int64_t>(x.length) >= kWakeWork ? threadCount() : 1, batch);
   auto first = [&](int64_t p) { return batch * p / parts; };
   std::vector<Plan *> plans(parts);
   for (int64_t p = 0; p < parts; p++) {

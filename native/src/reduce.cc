@@ -47,12 +47,15 @@ napi_value reduce(napi_env env, napi_value *args, size_t) {
   // Few outputs, many rows: each chunk sums a range of the rows into its own partial result.
   const int64_t chunks = std::max<int64_t>(1, std::min<int64_t>(4 * threads, outer * reduced * inner / kGrain));
   std::vector<double> partial(static_cast<size_t>(chunks * outer * inner), 0.0);
-  parallelChunks(chunks, [&](int64_t c) {
-    const int64_t begin = reduced * c / chunks, end = reduced * (c + 1) / chunks;
-    for (int64_t o = 0; o < outer; o++) {
-      sumRows(x.data + (o * reduced + begin) * inner, end - begin, inner, partial.data() + (c * outer + o) * inner);
-    }
-  });
+  parallelChunks(
+      chunks,
+      [&](int64_t c) {
+        const int64_t begin = reduced * c / chunks, end = reduced * (c + 1) / chunks;
+        for (int64_t o = 0; o < outer; o++) {
+          sumRows(x.data + (o * reduced + begin) * inner, end - begin, inner, partial.data() + (c * outer + o) * inner);
+        }
+      },
+      outer * reduced * inner >= kWakeWork);
   for (int64_t i = 0; i < outer * inner; i++) {
     double s = 0;
     for (int64_t c = 0; c < chunks; c++) s += partial[static_cast<size_t>(c * outer * inner + i)];

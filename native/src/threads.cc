@@ -42,7 +42,7 @@ class Pool {
     for (int i = 1; i < threads_; i++) workers_.emplace_back([this] { work(); });
   }
 
-  void run(int64_t chunks, void (*body)(void *, int64_t), void *context) {
+  void run(int64_t chunks, void (*body)(void *, int64_t), void *context, bool wake) {
     if (threads_ == 1 || inside_ || chunks < 2) {
       for (int64_t c = 0; c < chunks; c++) body(context, c);
       return;
@@ -55,7 +55,7 @@ class Pool {
     failure_ = nullptr;
     const uint64_t generation = (state_.load(std::memory_order_relaxed) >> 32) + 1;
     state_.store((generation << 32) | (static_cast<uint64_t>(chunks) << kChunkBits), std::memory_order_seq_cst);
-    if (sleepers_.load(std::memory_order_seq_cst) > 0) {
+    if (wake && sleepers_.load(std::memory_order_seq_cst) > 0) {
       std::lock_guard<std::mutex> lock(mutex_);
       wake_.notify_all();
     }
@@ -160,6 +160,6 @@ void setThreadCount(int threads) {
   pool().resize(threads);
 }
 
-void runChunks(int64_t chunks, void (*body)(void *, int64_t), void *context) { pool().run(chunks, body, context); }
+void runChunks(int64_t chunks, void (*body)(void *, int64_t), void *context, bool wake) { pool().run(chunks, body, context, wake); }
 
 }  // namespace fewshot

@@ -17,17 +17,25 @@ namespace fewshot {
 int threadCount();
 void setThreadCount(int threads);
 
-// Runs body(context, chunk) for every chunk in [0, chunks), spread over the threads.
-void runChunks(int64_t chunks, void (*body)(void *, int64_t), void *context);
+// Runs body(context, chunk) for every chunk in [0, chunks), spread over the threads. Workers
+// that went to sleep are woken only when `wake` says the work is worth a system call and
+// their start-up (tens of microseconds); the ones still spinning take part either way.
+void runChunks(int64_t chunks, void (*body)(void *, int64_t), void *context, bool wake);
 
 template <class F>
-void parallelChunks(int64_t chunks, F &&f) {
+void parallelChunks(int64_t chunks, F &&f, bool wake = true) {
   if (chunks <= 1) {
     if (chunks == 1) f(int64_t{0});
     return;
   }
-  runChunks(chunks, [](void *context, int64_t chunk) { (*static_cast<F *>(context))(chunk); }, &f);
+  runChunks(chunks, [](void *context, int64_t chunk) { (*static_cast<F *>(context))(chunk); }, &f, wake);
 }
+
+// Elementwise work is split in ranges of at least this many elements: below it, handing work to
+// another thread costs more than it saves.
+constexpr int64_t kGrain = 1 << 14;
+// Elementwise work at least this large wakes sleeping workers (about 100 µs of one thread's work).
+constexpr int64_t kWakeWork = 1 << 19;
 
 // Splits [0, total) into contiguous ranges of at least `grain` items (a few per thread, so a
 // late thread finds some left) and runs body(begin, end) on each.
@@ -40,7 +48,8 @@ void parallelFor(int64_t total, int64_t grain, F &&body) {
     if (total > 0) body(int64_t{0}, total);
     return;
   }
-  parallelChunks(chunks, [&](int64_t c) { body(total * c / chunks, total * (c + 1) / chunks); });
+  // `grain` items are about kGrain elements: wake sleepers for kWakeWork elements or more.
+  parallelChunks(chunks, [&](int64_t c) { body(total * c / chunks, total * (c + 1) / chunks); }, total >= (kWakeWork / kGrain) * grain);
 }
 
 }  // namespace fewshot
