@@ -125,8 +125,49 @@ export function dense(x: Tensor2D, w: Tensor, b: Tensor, tasks: number): Tensor2
 }
 
 /**
+ * The batch-norm moments of an adapted task's support set, recorded once and replayed when its
+ * queries are scored on their own. A query's normalisation depends on the support set alone,
+ * so an adaptation that keeps these need not run its support set through the network again
+ * for every prediction (a cached adaptation then costs the queries' forward pass only).
+ */
+export class SupportMoments {
+  private readonly moments: Tensor[] = [];
+
+  get recorded(): boolean {
+    return this.moments.length > 0;
+  }
+
+  /** Runs `f` recording every batch norm's moments (first time) or replaying them (after). */
+  run<T>(f: () => T): T {
+    const previous = active;
+    const replay = this.recorded;
+    let next = 0;
+    active = {
+      take: (compute) => {
+        if (replay) return [this.moments[next++], this.moments[next++]];
+        const [mean, variance] = compute();
+        this.moments.push(tf.keep(mean), tf.keep(variance));
+        return [mean, variance];
+      },
+    };
+    try {
+      return f();
+    } finally {
+      active = previous;
+    }
+  }
+
+  dispose(): void {
+    tf.dispose(this.moments.splice(0));
+  }
+}
+
+let active: { take(compute: () => [Tensor, Tensor]): [Tensor, Tensor] } | null = null;
+
+/**
  * Batch norm whose statistics come from the first `statRows` rows of each task (the examples
- * being adapted on), so a query row's output never depends on the other queries beside it.
+ * being adapted on), so a query row's output never depends on the other queries beside it;
+ * or, inside SupportMoments.run, from a support set seen before.
  * `rowWeights` ([tasks·statRows], 0/1) leaves out rows where this input is missing. gamma and
  * beta are shared [C] or per task [tasks, C].
  */
@@ -143,18 +184,18 @@ export function batchNorm(
   // Rank 4 with the pixels in one axis: tfjs-webgpu 4.22 cannot pad (slice's gradient) at
   // rank 5 ("cannot index type 'vec5'"), which test/core/webgpu guards.
   const x = tf.reshape(h, [tasks, rows, height * width, c]);
-  const stats = statRows === rows ? x : tf.slice(x, [0, 0, 0, 0], [tasks, statRows, height * width, c]);
-  let mean: Tensor;
-  let variance: Tensor;
-  if (rowWeights) {
-    const w = tf.reshape(rowWeights, [tasks, statRows, 1, 1]);
-    const count = tf.mul(tf.maximum(tf.sum(w, 1, true), 1), height * width);
-    mean = tf.div(tf.sum(tf.mul(stats, w), [1, 2], true), count);
-    variance = tf.div(tf.sum(tf.mul(tf.square(tf.sub(stats, mean)), w), [1, 2], true), count);
-  } else {
-    mean = tf.mean(stats, [1, 2], true);
-    variance = tf.mean(tf.square(tf.sub(stats, mean)), [1, 2], true);
-  }
+  const moments = (): [Tensor, Tensor] => {
+    const stats = statRows === rows ? x : tf.slice(x, [0, 0, 0, 0], [tasks, statRows, height * width, c]);
+    if (rowWeights) {
+      const w = tf.reshape(rowWeights, [tasks, statRows, 1, 1]);
+      const count = tf.mul(tf.maximum(tf.sum(w, 1, true), 1), height * width);
+      const m = tf.div(tf.sum(tf.mul(stats, w), [1, 2], true), count);
+      return [m, tf.div(tf.sum(tf.mul(tf.square(tf.sub(stats, m)), w), [1, 2], true), count)];
+    }
+    const m = tf.mean(stats, [1, 2], true);
+    return [m, tf.mean(tf.square(tf.sub(stats, m)), [1, 2], true)];
+  };
+  const [mean, variance] = active ? active.take(moments) : moments();
   const affine = (p: Tensor) => tf.reshape(p, [p.rank === 1 ? 1 : tasks, 1, 1, c]);
   // (x - mean)·rsqrt(var + ε)·γ + β, folded into one scale and one shift per channel: two
   // passes over x instead of four, and a backward pass half as long at every order.
