@@ -1,6 +1,6 @@
 // The native-kernel candidates side by side on W1's and W2's kernels: tfjs-wasm, our oneDNN
 // addon (through the native tfjs backend), onnxruntime-node, PyTorch and, for matmuls,
-// OpenBLAS (numpy). Each candidate runs in its own process (two threads each; their thread
+// OpenBLAS (numpy; `apt-get install -y libopenblas0-pthread`). Each candidate runs in its own process (two threads each; their thread
 // pools would compete in one), median ms of 30 runs after 3 warm-ups.
 //   npx tsx bench/kernel-candidates.ts [--ort DIR]
 // --ort: a folder where onnxruntime-node is installed (it is not a dependency of the project:
@@ -128,9 +128,13 @@ for s in json.loads(sys.argv[1]):
 print(json.dumps(out))
 `;
 
-function child(args: string[], command = process.execPath): Record<string, number> | string {
+// numpy (and PyTorch) use whichever BLAS provides libblas.so.3; this column asks for OpenBLAS
+// (Debian's libopenblas0-pthread) whatever that is.
+const OPENBLAS = { LD_LIBRARY_PATH: '/usr/lib/x86_64-linux-gnu/openblas-pthread' };
+
+function child(args: string[], command = process.execPath, extra: Record<string, string> = {}): Record<string, number> | string {
   // PyTorch as the reference bench runs it (libgomp's spin-waiting stalls 2-thread runs here).
-  const env = { ...process.env, OMP_NUM_THREADS: '2', OMP_WAIT_POLICY: 'PASSIVE', OPENBLAS_NUM_THREADS: '2' };
+  const env = { ...process.env, OMP_NUM_THREADS: '2', OMP_WAIT_POLICY: 'PASSIVE', OPENBLAS_NUM_THREADS: '2', ...extra };
   const run = spawnSync(command, args, { encoding: 'utf8', env });
   if (run.status !== 0) return `failed: ${run.stderr.trim().split('\n').at(-1)}`;
   return JSON.parse(run.stdout.trim().split('\n').at(-1)!) as Record<string, number>;
@@ -146,7 +150,7 @@ if (values.candidate) {
     ['tfjs-wasm', child(['--import', 'tsx', 'bench/kernel-candidates.ts', '--candidate', 'wasm'])],
     ['ours (oneDNN)', child(['--import', 'tsx', 'bench/kernel-candidates.ts', '--candidate', 'native'])],
     ['PyTorch', child(python, '/usr/bin/python3')],
-    ['OpenBLAS (numpy)', child(['-c', NUMPY, JSON.stringify(SHAPES.filter((s) => s.kind === 'matmul'))], '/usr/bin/python3')],
+    ['OpenBLAS (numpy)', child(['-c', NUMPY, JSON.stringify(SHAPES.filter((s) => s.kind === 'matmul'))], '/usr/bin/python3', OPENBLAS)],
   ];
   if (values.ort) columns.splice(2, 0, ['onnxruntime-node', child(['--import', 'tsx', 'bench/kernel-candidates.ts', '--candidate', 'ort', '--ort', values.ort, '--models', models])]);
   rmSync(models, { recursive: true, force: true });
