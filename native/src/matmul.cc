@@ -71,7 +71,10 @@ napi_value matmul(napi_env env, napi_value *args, size_t) {
     return nullptr;
   }
   const int64_t work = batch * m * k * n;
-  const int64_t threads = work >= kSplitWork ? threadCount() : 1;
+  // A single product with a transposed left operand (a weight gradient, xᵀ·dy) stays whole:
+  // split by rows, oneDNN's GEMM run on two threads at once corrupted the heap (seen only under
+  // the V8 profiler's signals, reproducibly there; not in isolation).
+  const int64_t threads = work >= kSplitWork && (batch >= 2 || !transposeA) ? threadCount() : 1;
   const bool byMatrices = batch >= threads;
   const int64_t parts = std::max<int64_t>(1, std::min(threads, byMatrices ? batch : m));
   const int64_t total = byMatrices ? batch : m;
@@ -85,7 +88,10 @@ napi_value matmul(napi_env env, napi_value *args, size_t) {
       s.batchA = batchA == 1 ? 1 : size;
       s.batchB = batchB == 1 ? 1 : size;
     } else {
-      s.m = size;  // rows of the one product; lda stays the whole operand's
+      // Rows of the one product (A not transposed, see above), a dense block of A: its
+      // "matrix" stride is the part's own, as oneDNN takes a memory's size as batch × it.
+      s.m = size;
+      s.matrixA = size * k;
     }
     shapes[p] = s;
     plans[p] = &planFor(s);
@@ -100,7 +106,7 @@ napi_value matmul(napi_env env, napi_value *args, size_t) {
       if (batchB != 1) bp += at * k * n;
       op += at * m * n;
     } else {
-      ap += transposeA ? at : at * k;
+      ap += at * k;
       op += at * n;
     }
     execute(plan.primitive, plan.scratchpad,
