@@ -12,6 +12,14 @@ namespace fewshot {
 namespace {
 
 void sumRows(const float *x, int64_t rows, int64_t inner, double *acc) {
+  if (inner == 1) {
+    // One output per row block (a sum over the last axis): a vectorised reduction.
+    double s = 0;
+#pragma omp simd reduction(+ : s)
+    for (int64_t r = 0; r < rows; r++) s += x[r];
+    acc[0] += s;
+    return;
+  }
   for (int64_t r = 0; r < rows; r++) {
     const float *row = x + r * inner;
 #pragma omp simd
