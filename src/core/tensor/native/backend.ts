@@ -17,7 +17,7 @@ import { primitiveKernels } from './primitive-kernels.js';
 
 export const NATIVE = 'native';
 
-/** Disposed outputs kept for reuse: a W1 MAML step cycles through about 1 GB of them. */
+/** Disposed outputs kept for reuse, at most: a W1 meta-iteration's working set is a few hundred MB. */
 const RECYCLE_BYTES = Math.min(2 ** 31, totalmem() / 8);
 
 export class NativeBackend extends MathBackendCPU {

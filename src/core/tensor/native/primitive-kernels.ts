@@ -7,7 +7,7 @@ import { ints, type NativeKernel, type NativeKernelArgs } from './backend.js';
 type Conv2DInfo = tf.backend_util.Conv2DInfo;
 
 // The addon takes any padding tfjs computes: a 'valid' window that leaves the last rows or
-// columns out is described to oneDNN as a view that stops before them.
+// columns out has a negative high padding, which oneDNN's kernels take as it is.
 function supported(info: Conv2DInfo): boolean {
   return info.dataFormat === 'channelsLast' && info.padInfo.top >= 0 && info.padInfo.left >= 0;
 }
