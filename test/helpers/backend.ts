@@ -37,6 +37,11 @@ export async function useTestBackend(backend: BackendPreference = TEST_BACKEND):
     await tf.setBackend(first.name);
   } else {
     if (backend === 'native' && (await nativeUnavailable()) !== null) throw new Error('the native backend is not available');
+    if (backend === 'wasm' && !tf.findBackendFactory('wasm')) {
+      // The test backend is another one: wasm as initBackend sets it up, single-threaded.
+      await import('@tensorflow/tfjs-backend-wasm');
+      (await import('../../src/core/tensor/wasm-kernels.js')).installWasmKernels();
+    }
     if (!(await tf.setBackend(backend))) throw new Error(`tf.setBackend('${backend}') failed`);
   }
   return tf.getBackend();
