@@ -14,24 +14,21 @@ import { REDIS_URL, startApp, testEnv, uploadClusters, waitFor, type TestApp, ty
 const skip = await nativeUnavailable();
 const NATIVE_DEVICE = /^CPU via oneDNN \d+\.\d+\.\d+ \(.+, \d+ threads?\)$/;
 
-describe('FEWSHOT_BACKEND=auto on a machine with the native kernels', { skip: skip ?? false }, () => {
-  let env: TestEnv;
-  let app: TestApp;
-  let worker: TrainWorker;
+/** The API and a training worker, both choosing their backend with auto. */
+async function autoService(): Promise<{ env: TestEnv; app: TestApp; close(): Promise<void> }> {
+  const env = await testEnv({ FEWSHOT_BACKEND: 'auto' });
+  const app = await startApp(env.config);
+  const worker: TrainWorker = startTrainWorker(env.config, REDIS_URL, createLogger(env.config.logLevel, 'test-worker'));
+  return { env, app, close: () => worker.close().then(() => app.close()).then(() => env.cleanup()) };
+}
 
-  before(async () => {
-    env = await testEnv({ FEWSHOT_BACKEND: 'auto' });
-    app = await startApp(env.config);
-    worker = startTrainWorker(env.config, REDIS_URL, createLogger(env.config.logLevel, 'test-worker'));
-  });
-  after(async () => {
-    await worker.close();
-    await app.close();
-    await env.cleanup();
-  });
+describe('FEWSHOT_BACKEND=auto on a machine with the native kernels', { skip: skip ?? false }, () => {
+  let service: Awaited<ReturnType<typeof autoService>>;
+  before(async () => (service = await autoService()));
+  after(() => service.close());
 
   test('/readyz, a job and its log report the native backend and its device', async (t) => {
-    const ready = await waitFor(() => app.api.get('/readyz'), (r) => r.status === 200, 60_000, 'readiness');
+    const ready = await waitFor(() => service.app.api.get('/readyz'), (r) => r.status === 200, 60_000, 'readiness');
     if (ready.body.backend.name !== 'native' && /CUDA|webgpu/i.test(`${ready.body.backend.name} ${ready.body.backend.device}`)) {
       t.skip('a GPU backend comes first on this machine');
       return;
@@ -39,8 +36,8 @@ describe('FEWSHOT_BACKEND=auto on a machine with the native kernels', { skip: sk
     assert.equal(ready.body.backend.name, 'native');
     assert.match(ready.body.backend.device, NATIVE_DEVICE);
 
-    const datasetId = await uploadClusters(app.api, { classes: 8, perClass: 6, dim: 6, noise: 0.3, seed: 5 });
-    const { body } = await app.api
+    const datasetId = await uploadClusters(service.app.api, { classes: 8, perClass: 6, dim: 6, noise: 0.3, seed: 5 });
+    const { body } = await service.app.api
       .post('/v1/jobs')
       .send({
         datasetId,
@@ -54,7 +51,7 @@ describe('FEWSHOT_BACKEND=auto on a machine with the native kernels', { skip: sk
       })
       .expect(202);
     const job = await waitFor(
-      () => app.api.get(`/v1/jobs/${body.id}`).then((r) => r.body),
+      () => service.app.api.get(`/v1/jobs/${body.id}`).then((r) => r.body),
       (j) => ['completed', 'failed', 'cancelled'].includes(j.status),
       120_000,
       'job to finish',
@@ -64,7 +61,7 @@ describe('FEWSHOT_BACKEND=auto on a machine with the native kernels', { skip: sk
     assert.match(job.backend.device, NATIVE_DEVICE);
 
     const connection = createRedis(REDIS_URL, 'client', 'fewshot-test-logs');
-    const queue = new Queue(TRAIN_QUEUE, { connection, prefix: env.config.prefix });
+    const queue = new Queue(TRAIN_QUEUE, { connection, prefix: service.env.config.prefix });
     try {
       const { logs } = await queue.getJobLogs(body.id);
       assert.ok(logs.some((line) => /backend native \(CPU via oneDNN/.test(line)), logs.join('\n'));
