@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # Two targets:
-#   docker build --target cpu -t fewshot:cpu .   TensorFlow.js on the CPU (libtensorflow via tfjs-node, else wasm)
+#   docker build --target cpu -t fewshot:cpu .   TensorFlow.js on the CPU (our oneDNN kernels; libtensorflow via tfjs-node; wasm)
 #   docker build --target gpu -t fewshot:gpu .   CUDA 11.8 + cuDNN 8 for tfjs-node-gpu, and Vulkan for the webgpu backend
 # Both run `fewshot` (ENTRYPOINT) as the unprivileged user `node`; the command picks the role:
 # serve | serve --with-worker | worker. Workers serve GET /healthz on FEWSHOT_WORKER_HEALTH_PORT
@@ -14,7 +14,14 @@ FROM ${NODE_IMAGE} AS node
 # --omit=optional also drops sharp's prebuilt binaries (optional dependencies of sharp): the
 # ones for this platform are put back by name, and a JPEG round trip proves the decoder works.
 FROM node AS deps-cpu
+# The native CPU kernels (native/) are built by npm ci's install script: a compiler and oneDNN,
+# for any x86-64 (oneDNN itself picks AVX2/AVX-512 at run time).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends g++ libdnnl-dev \
+ && rm -rf /var/lib/apt/lists/*
+ENV FEWSHOT_NATIVE_PORTABLE=1
 WORKDIR /app
+COPY native ./native
 COPY package.json package-lock.json ./
 COPY bin/sharp-platform-packages.cjs ./bin/
 RUN npm ci --omit=dev --omit=optional --no-audit --no-fund \
@@ -25,6 +32,9 @@ RUN npm ci --omit=dev --omit=optional --no-audit --no-fund \
 
 # ---- cpu ----
 FROM node AS cpu
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libdnnl2 \
+ && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production \
     FEWSHOT_DATA_DIR=/data \
     FEWSHOT_BACKEND=auto \
@@ -32,6 +42,7 @@ ENV NODE_ENV=production \
     FEWSHOT_WORKER_HEALTH_PORT=8081
 WORKDIR /app
 COPY --from=deps-cpu /app/node_modules ./node_modules
+COPY --from=deps-cpu /app/native/build ./native/build
 COPY package.json openapi.yaml tsconfig.json ./
 COPY bin ./bin
 COPY src ./src
@@ -57,6 +68,9 @@ RUN ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm \
 
 FROM gpu-base AS deps-gpu
 WORKDIR /app
+# npm ci's install script looks for the native kernels' sources; without a compiler here it
+# says so and skips them (CUDA comes first on this target).
+COPY native ./native
 COPY package.json package-lock.json ./
 COPY bin/sharp-platform-packages.cjs ./bin/
 RUN npm ci --omit=dev --omit=optional --no-audit --no-fund \

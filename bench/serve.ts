@@ -1,14 +1,20 @@
-// npm run bench:serve [-- --json] [-- --duration 10] [-- --algorithm maml|fomaml|reptile|protonet]
-//                     [-- --concurrency 1,16] [-- --health-rate 20] [-- --quick]
+// npm run bench:serve [-- --json] [-- --duration 10] [-- --algorithm protonet,maml] (any of the
+//                     core's algorithms; default protonet, maml, and anil where the core has it)
+//                     [-- --concurrency 1,16] [-- --health-rate 20]
+//                     [-- --samples 100] [-- --quick]
 //
 // Serving latency and throughput of a running Fewshot service, measured over HTTP with
 // autocannon. Starts `fewshot serve --with-worker` (node bin/fewshot.js) with its own data
-// directory and Redis prefix, creates two generated datasets and trains a small model on each
-// over the API (a conv4 on 28×28 PNG images, an MLP on 64-d vectors), then measures:
+// directory and Redis prefix, creates two generated datasets and trains, for each algorithm, a
+// small model on each over the API (a conv4 on 28×28 PNG images, an MLP on 64-d vectors), then
+// measures:
 //   - POST /v1/models/:id/predict with 5-way 1-shot and 5-way 5-shot support sets and 15
 //     queries, at each concurrency (default 1 and 16), a fixed duration each;
-//   - POST /v1/adaptations/:id/predict (an adaptation made once, then queries only) at the
-//     highest concurrency;
+//   - POST /v1/adaptations/:id/predict (an adaptation made once, then queries only), likewise;
+//   - where the time of one request goes, from `--samples` requests sent one at a time: the
+//     service's Server-Timing header (body parsing and validation, the queue and the hop to the
+//     prediction process, image decoding, adaptation, the forward pass) and, as "HTTP", what
+//     the client saw beyond the service's own total (connection, transfer, the load generator);
 //   - GET /healthz, probed at a fixed rate by a second autocannon instance while each
 //     highest-concurrency load runs, and once with no load as the reference.
 // Progress goes to stderr; stdout gets the table and, with --json, ends with one JSON line
@@ -16,6 +22,7 @@
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
+import { ALGORITHMS } from '../src/core/config.js';
 import { startService, type Algorithm, type Example, type FewshotClient, type RunningService } from '../scripts/lib/fewshot-client.js';
 import { asQuery, blobImages, clusterVectors, fewShotTask } from '../scripts/lib/synthetic.js';
 
@@ -23,7 +30,9 @@ const { values: args } = parseArgs({
   options: {
     json: { type: 'boolean', default: false },
     duration: { type: 'string', default: '10' },
-    algorithm: { type: 'string', default: 'maml' },
+    // The issue's serving algorithms, ANIL among them once the core has it.
+    algorithm: { type: 'string', default: ['protonet', 'maml', 'anil'].filter((a) => (ALGORITHMS as readonly string[]).includes(a)).join(',') },
+    samples: { type: 'string', default: '100' },
     concurrency: { type: 'string', default: '1,16' },
     'health-rate': { type: 'string', default: '20' },
     quick: { type: 'boolean', default: false },
@@ -31,12 +40,13 @@ const { values: args } = parseArgs({
   },
 });
 if (args.help) {
-  console.log('npm run bench:serve [-- --json] [-- --duration 10] [-- --algorithm maml] [-- --concurrency 1,16] [-- --health-rate 20] [-- --quick]');
+  console.log('npm run bench:serve [-- --json] [-- --duration 10] [-- --algorithm protonet,maml] [-- --concurrency 1,16] [-- --health-rate 20] [-- --samples 100] [-- --quick]');
   process.exit(0);
 }
-const ALGORITHMS: Algorithm[] = ['maml', 'fomaml', 'reptile', 'protonet'];
-if (!ALGORITHMS.includes(args.algorithm as Algorithm)) throw new Error(`--algorithm is one of ${ALGORITHMS.join(', ')}`);
-const algorithm = args.algorithm as Algorithm;
+const algorithms = args.algorithm.split(',') as Algorithm[];
+if (algorithms.some((a) => !(ALGORITHMS as readonly string[]).includes(a))) throw new Error(`--algorithm is a list of ${ALGORITHMS.join(', ')}`);
+const samples = args.quick ? 20 : Number(args.samples);
+if (!(Number.isInteger(samples) && samples >= 10)) throw new Error('--samples is an integer ≥ 10');
 const duration = args.quick ? 3 : Number(args.duration);
 if (!(duration > 0 && duration <= 120)) throw new Error('--duration is 1..120 seconds');
 const concurrencies = args.concurrency.split(',').map(Number);
@@ -58,6 +68,7 @@ const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** di
 // Models
 
 interface ModelUnderTest {
+  algorithm: Algorithm;
   name: 'conv4' | 'mlp';
   input: string;
   modelId: string;
@@ -71,6 +82,7 @@ const cancel = new AbortController();
 
 async function trainModel(
   client: FewshotClient,
+  algorithm: Algorithm,
   name: ModelUnderTest['name'],
   datasetId: string,
   input: string,
@@ -91,8 +103,8 @@ async function trainModel(
   const job = await client.followJob(id, () => {}, cancel.signal).finally(() => clearTimeout(timeout));
   if (job.status !== 'completed' || !job.modelId) throw new Error(`training ${name} ended ${job.status}: ${job.error ?? ''}`);
   const trainSeconds = (performance.now() - started) / 1000;
-  log(`  ${name}: ${job.modelId} trained in ${trainSeconds.toFixed(1)} s (${algorithm}, 10 iterations × 2 tasks)`);
-  return { name, input, modelId: job.modelId, trainSeconds, unseen };
+  log(`  ${algorithm} ${name}: ${job.modelId} trained in ${trainSeconds.toFixed(1)} s (10 iterations × 2 tasks)`);
+  return { algorithm, name, input, modelId: job.modelId, trainSeconds, unseen };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -116,7 +128,29 @@ interface LoadResult {
   seconds: number;
 }
 
+/** One phase of a request over the `--samples` requests sent one at a time: median and p99, ms. */
+interface Phase {
+  p50: number;
+  p99: number;
+}
+
+/** Where the time of one request went (timing.ts names the service's phases). */
+interface Breakdown {
+  samples: number;
+  client: Phase;
+  http: Phase;
+  parse: Phase;
+  queue: Phase;
+  hop: Phase;
+  decode: Phase;
+  adapt: Phase;
+  forward: Phase;
+  /** Within the service, outside the phases above (routing, the registry lookups, serialising the answer). */
+  other: Phase;
+}
+
 interface Cell {
+  algorithm: Algorithm;
   model: string;
   input: string;
   path: 'predict' | 'adaptation';
@@ -136,6 +170,8 @@ interface Cell {
   serverAdaptMs: number | null;
   /** Accuracy of the warm-up answer on the 15 queries: a check the model was served, not a measurement. */
   warmupAccuracy: number;
+  /** Requests one at a time (first row of each route only). */
+  breakdown: Breakdown | null;
 }
 
 function summarise(result: autocannon.Result): LoadResult {
@@ -212,6 +248,34 @@ async function measure(service: RunningService, route: string, body: string, con
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const phase = (xs: number[]): Phase => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return { p50: round(sorted[Math.floor(sorted.length / 2)], 2), p99: round(sorted[Math.min(sorted.length - 1, Math.ceil(0.99 * sorted.length) - 1)], 2) };
+};
+
+/** `samples` requests one after the other, each timed here and by the service (Server-Timing). */
+async function breakdown(client: FewshotClient, route: string, body: string): Promise<Breakdown> {
+  const rows: Record<string, number>[] = [];
+  for (let i = 0; i < samples; i++) {
+    const { status, ms, serverTiming: t } = await client.timedPost(route, body);
+    if (status !== 200 || t.total === undefined) throw new Error(`${route} answered ${status} without Server-Timing`);
+    const inside = t.parse + t.queue + t.hop + t.decode + t.adapt + t.forward;
+    rows.push({ ...t, client: ms, http: Math.max(0, ms - t.total), other: Math.max(0, t.total - inside) });
+  }
+  const of = (key: string) => phase(rows.map((r) => r[key]));
+  return {
+    samples,
+    client: of('client'),
+    http: of('http'),
+    parse: of('parse'),
+    queue: of('queue'),
+    hop: of('hop'),
+    decode: of('decode'),
+    adapt: of('adapt'),
+    forward: of('forward'),
+    other: of('other'),
+  };
+}
 
 async function benchModel(service: RunningService, model: ModelUnderTest, cells: Cell[]): Promise<void> {
   const { client } = service;
@@ -229,6 +293,7 @@ async function benchModel(service: RunningService, model: ModelUnderTest, cells:
       correct = answer.predictions.filter((p, q) => p.label === task.queries[q].label).length;
     }
     const common = {
+      algorithm: model.algorithm,
       model: model.name,
       input: model.input,
       shots,
@@ -237,28 +302,37 @@ async function benchModel(service: RunningService, model: ModelUnderTest, cells:
       serverAdaptMs: round(median(adaptMs), 2),
       warmupAccuracy: round(correct / queries.length, 3),
     };
+    log(`  ${model.algorithm} ${model.name} predict ${WAYS}-way ${shots}-shot: ${samples} requests one at a time…`);
+    const predictBreakdown = await breakdown(client, route, body);
     for (const connections of concurrencies) {
-      log(`  ${model.name} predict ${WAYS}-way ${shots}-shot, ${connections} connection${connections > 1 ? 's' : ''}…`);
+      log(`  ${model.algorithm} ${model.name} predict ${WAYS}-way ${shots}-shot, ${connections} connection${connections > 1 ? 's' : ''}…`);
       const measured = await measure(service, route, body, connections, connections === highest);
-      cells.push({ ...common, path: 'predict', route: '/v1/models/:id/predict', bodyBytes: body.length, connections, ...measured });
+      const first = connections === concurrencies[0];
+      cells.push({ ...common, path: 'predict', route: '/v1/models/:id/predict', bodyBytes: body.length, connections, ...measured, breakdown: first ? predictBreakdown : null });
     }
 
     const adaptation = await client.createAdaptation(model.modelId, { support: task.support });
+    const adaptedRoute = `/v1/adaptations/${adaptation.id}/predict`;
     const adaptedBody = JSON.stringify({ queries });
     const check = await client.predictAdapted(adaptation.id, queries);
     const adaptedCorrect = check.predictions.filter((p, q) => p.label === task.queries[q].label).length;
-    log(`  ${model.name} adaptation ${WAYS}-way ${shots}-shot, ${highest} connections…`);
-    const measured = await measure(service, `/v1/adaptations/${adaptation.id}/predict`, adaptedBody, highest, true);
-    cells.push({
-      ...common,
-      serverAdaptMs: null,
-      warmupAccuracy: round(adaptedCorrect / queries.length, 3),
-      path: 'adaptation',
-      route: '/v1/adaptations/:id/predict',
-      bodyBytes: adaptedBody.length,
-      connections: highest,
-      ...measured,
-    });
+    log(`  ${model.algorithm} ${model.name} adaptation ${WAYS}-way ${shots}-shot: ${samples} requests one at a time…`);
+    const adaptedBreakdown = await breakdown(client, adaptedRoute, adaptedBody);
+    for (const connections of concurrencies) {
+      log(`  ${model.algorithm} ${model.name} adaptation ${WAYS}-way ${shots}-shot, ${connections} connection${connections > 1 ? 's' : ''}…`);
+      const measured = await measure(service, adaptedRoute, adaptedBody, connections, connections === highest);
+      cells.push({
+        ...common,
+        serverAdaptMs: null,
+        warmupAccuracy: round(adaptedCorrect / queries.length, 3),
+        path: 'adaptation',
+        route: '/v1/adaptations/:id/predict',
+        bodyBytes: adaptedBody.length,
+        connections,
+        ...measured,
+        breakdown: connections === concurrencies[0] ? adaptedBreakdown : null,
+      });
+    }
     await client.deleteAdaptation(adaptation.id);
   }
 }
@@ -268,7 +342,7 @@ async function benchModel(service: RunningService, model: ModelUnderTest, cells:
 
 function formatTable(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const right = (i: number) => i >= 4;
+  const right = (i: number) => i >= 5;
   const line = (cells: string[]) => cells.map((c, i) => (right(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
   return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n') + '\n';
 }
@@ -276,8 +350,9 @@ function formatTable(headers: string[], rows: string[][]): string {
 const ms = (x: number) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
 
 function table(cells: Cell[]): string {
-  const headers = ['model', 'route', 'support', 'conc', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'ok', 'failed', 'adapt ms¹', 'API ms/req²', 'API loop p99/max ms³', '/healthz p50/p99/max ms⁴'];
+  const headers = ['algorithm', 'model', 'route', 'support', 'conc', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'ok', 'failed', 'adapt ms¹', 'API ms/req²', 'API loop p99/max ms³', '/healthz p50/p99/max ms⁴'];
   const rows = cells.map((c) => [
+    c.algorithm,
     c.model,
     c.path === 'predict' ? 'predict' : 'adaptation predict',
     `${WAYS}w${c.shots}s+${c.queries}q`,
@@ -296,12 +371,41 @@ function table(cells: Cell[]): string {
   return formatTable(headers, rows);
 }
 
+// The latency targets of issue #11, for conv4 at concurrency 1 (p99, ms).
+const TARGETS: { label: string; p99: number; matches: (c: Cell) => boolean }[] = [
+  { label: 'ProtoNets predict', p99: 25, matches: (c) => c.algorithm === 'protonet' && c.path === 'predict' },
+  { label: 'MAML predict', p99: 250, matches: (c) => c.algorithm === 'maml' && c.path === 'predict' },
+  { label: 'cached adaptation predict', p99: 10, matches: (c) => c.path === 'adaptation' },
+];
+
+function breakdownTable(cells: Cell[]): string {
+  const phases = ['client', 'http', 'parse', 'queue', 'hop', 'decode', 'adapt', 'forward', 'other'] as const;
+  const rows = cells.flatMap((c) =>
+    c.breakdown
+      ? [[c.algorithm, c.model, c.path === 'predict' ? 'predict' : 'adaptation predict', `${WAYS}w${c.shots}s+${c.queries}q`, ...phases.map((p) => `${ms(c.breakdown![p].p50)} / ${ms(c.breakdown![p].p99)}`)]]
+      : [],
+  );
+  return formatTable(['algorithm', 'model', 'route', 'support', 'client', 'HTTP', 'parse', 'queue', 'hop', 'decode', 'adapt', 'forward', 'other'], rows);
+}
+
+function verdicts(cells: Cell[]): string {
+  const lines = TARGETS.flatMap((target) =>
+    cells
+      .filter((c) => c.model === 'conv4' && c.connections === 1 && target.matches(c))
+      .map((c) => {
+        const p99 = c.load.latencyMs.p99;
+        return `  ${target.label} (${c.algorithm}, ${WAYS}-way ${c.shots}-shot): p99 ${ms(p99)} ms, target ≤ ${target.p99} ms — ${p99 <= target.p99 ? 'met' : `missed by ${ms(p99 - target.p99)} ms`}`;
+      }),
+  );
+  return lines.length ? `Targets (conv4, concurrency 1):\n${lines.join('\n')}\n` : '';
+}
+
 // ---------------------------------------------------------------------------------------------
 
 async function main(): Promise<number> {
   const started = performance.now();
   const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version, loadavgAtStart: loadavg().map((x) => round(x, 2)) };
-  log(`bench:serve — ${algorithm}, ${duration} s per cell, concurrency ${concurrencies.join(', ')}, /healthz probe ${healthRate}/s`);
+  log(`bench:serve — ${algorithms.join(', ')}, ${duration} s per cell, concurrency ${concurrencies.join(', ')}, /healthz probe ${healthRate}/s`);
   log(`machine: ${machine.cpu}, ${machine.cores} cores, load average ${machine.loadavgAtStart.join(' ')}`);
 
   // Auth and rate limiting on, as deployed, with budgets no load here reaches.
@@ -334,10 +438,11 @@ async function main(): Promise<number> {
     log(`  ${imageSet.id}: ${imageSet.numExamples} 28×28 PNGs (JSON); ${vectorSet.id}: ${vectorSet.numExamples} 64-d vectors (NDJSON)`);
     const unseenImages = await blobImages({ classes: WAYS, perClass: 5 + QUERIES_PER_CLASS, seed: 99, prefix: 'new-pattern' });
     const unseenVectors = clusterVectors({ classes: WAYS, perClass: 5 + QUERIES_PER_CLASS, dim: 64, noise: 0.5, seed: 98, prefix: 'new-cluster' });
-    const models = [
-      await trainModel(client, 'conv4', imageSet.id, '28×28×1 image', unseenImages),
-      await trainModel(client, 'mlp', vectorSet.id, '64-d vector', unseenVectors),
-    ];
+    const models: ModelUnderTest[] = [];
+    for (const algorithm of algorithms) {
+      models.push(await trainModel(client, algorithm, 'conv4', imageSet.id, '28×28×1 image', unseenImages));
+      models.push(await trainModel(client, algorithm, 'mlp', vectorSet.id, '64-d vector', unseenVectors));
+    }
 
     log('measuring:');
     await client.metrics(); // resets the event-loop monitor
@@ -354,10 +459,13 @@ async function main(): Promise<number> {
     const ready = await client.readyz();
     const finishedLoad = loadavg().map((x) => round(x, 2));
     report =
-      `\nFewshot serving benchmark — ${algorithm} models, backend ${readiness.backend.name} (${readiness.backend.device}), ` +
+      `\nFewshot serving benchmark — ${algorithms.join(', ')} models, backend ${readiness.backend.name} (${readiness.backend.device}), ` +
       `${machine.cores} cores (${machine.cpu}), load average ${machine.loadavgAtStart.join(' ')} → ${finishedLoad.join(' ')}\n` +
       `${duration} s per row; 15 queries per request; load generator (autocannon) on the same machine\n\n` +
       table(cells) +
+      `\n${verdicts(cells)}` +
+      `\nWhere the time goes: p50 / p99 ms over ${samples} requests sent one at a time (service: Server-Timing; HTTP = client − service total)\n` +
+      breakdownTable(cells) +
       `\n¹ the service's own adaptation time (response field adaptation.ms), median of 3 warm-up requests.\n` +
       `² CPU time of the API process (GET /metrics, process_cpu_seconds_total) per answered request; the prediction process is not in it.\n` +
       `³ event-loop delay of the API process over the row (prom-client's monitor; its 10 ms sampling interval is included, so ~10 ms = no blocking).\n` +
@@ -367,27 +475,28 @@ async function main(): Promise<number> {
       `Latencies are autocannon's (1 ms resolution). Each row is followed by one request on the same route that waits out ` +
       `the requests autocannon abandoned at the deadline (JSON: drainMs).\n` +
       `Warm-up accuracy on the 15 queries (a check that real models answered; barely trained, not a measurement): ` +
-      cells.filter((c) => c.path === 'predict' && c.connections === concurrencies[0]).map((c) => `${c.model} ${c.shots}-shot ${Math.round(100 * c.warmupAccuracy)}%`).join(', ') +
+      cells.filter((c) => c.path === 'predict' && c.connections === concurrencies[0]).map((c) => `${c.algorithm} ${c.model} ${c.shots}-shot ${Math.round(100 * c.warmupAccuracy)}%`).join(', ') +
       `.\n` +
-      `Training (over HTTP, ${algorithm}, 10 iterations × 2 tasks, no evaluation): ` +
-      models.map((m) => `${m.name} ${m.trainSeconds.toFixed(1)} s`).join(', ') +
+      `Training (over HTTP, 10 iterations × 2 tasks, no evaluation): ` +
+      models.map((m) => `${m.algorithm} ${m.name} ${m.trainSeconds.toFixed(1)} s`).join(', ') +
       `. Readiness after the run: ${ready.body.status}.\n`;
     json = {
       bench: 'serve',
-      algorithm,
+      algorithms,
+      samples,
       durationPerCellS: duration,
       concurrencies,
       healthProbeRate: healthRate,
       machine: { ...machine, loadavgAtEnd: finishedLoad },
       service: { backend: readiness.backend, startMs: round(service.startMs, 0), logLevel: 'warn' },
-      training: models.map((m) => ({ model: m.name, input: m.input, modelId: m.modelId, seconds: round(m.trainSeconds, 2) })),
+      training: models.map((m) => ({ algorithm: m.algorithm, model: m.name, input: m.input, modelId: m.modelId, seconds: round(m.trainSeconds, 2) })),
       healthIdle: { ...idle, apiEventLoopMs: idleLoop },
       cells,
       readyAfter: ready.body.status,
       totalSeconds: round((performance.now() - started) / 1000, 1),
     };
     const failed = cells.filter((c) => c.load.non2xx + c.load.errors > 0 || (c.health && c.health.non2xx + c.health.errors > 0));
-    if (failed.length) failure = new Error(`${failed.length} row(s) had failed requests: ${failed.map((c) => `${c.model} ${c.path} ${c.shots}-shot c${c.connections}`).join(', ')}`);
+    if (failed.length) failure = new Error(`${failed.length} row(s) had failed requests: ${failed.map((c) => `${c.algorithm} ${c.model} ${c.path} ${c.shots}-shot c${c.connections}`).join(', ')}`);
   } catch (error) {
     failure = error;
   }

@@ -1,19 +1,14 @@
 // One throughput cell (workload × algorithm) in its own process, so its peak RSS is its own and
 // no cell inherits another's heap or backend state. Prints one JSON line on stdout.
 //   tsx bench/throughput-cell.ts --workload conv4|mlp --algo maml|fomaml|reptile|protonet
-//        [--warmup W] [--iters N] [--meta-batch M] [--backend wasm|cpu|webgpu|tensorflow|auto]
+//        [--warmup W] [--iters N] [--meta-batch M] [--backend native|wasm|cpu|webgpu|tensorflow|auto]
 //        [--task-batch N|auto]   tasks stacked per computation; auto = what trainRun would pick
 import { parseArgs } from 'node:util';
-import { defaultTrainConfig, initBackend, type Algorithm, type BackendPreference } from '../src/core/index.js';
-import { learnerFor } from '../src/core/learners/from-config.js';
-import { Random } from '../src/core/random.js';
+import { initBackend, type Algorithm, type BackendPreference } from '../src/core/index.js';
 import { tf, type Tensor } from '../src/core/tensor/tf.js';
 import { metaStep } from '../src/core/training/meta-step.js';
-import { adam, interpolate } from '../src/core/training/optimizer.js';
-import { resolveTaskBatch } from '../src/core/training/task-batch.js';
-import { backendName } from '../src/core/tensor/backend.js';
 import { median, peakRssMiB } from './measure.js';
-import { EPISODE, META_BATCH, OUTER_LR, REPTILE_STEPS, WORKLOADS, randomTask, type WorkloadName } from './workloads.js';
+import { META_BATCH, setUpCell, WORKLOADS, type WorkloadName } from './workloads.js';
 
 const { values } = parseArgs({
   options: {
@@ -34,24 +29,8 @@ const iters = Number(values.iters ?? workload.iters);
 const metaBatch = Number(values['meta-batch']);
 
 const backend = await initBackend(values.backend as BackendPreference);
-const config = defaultTrainConfig({
-  algorithm,
-  model: workload.model,
-  episode: EPISODE,
-  inner: algorithm === 'reptile' ? { ...workload.inner, steps: REPTILE_STEPS } : workload.inner,
-  outer: { lr: OUTER_LR[algorithm === 'reptile' ? 'reptile' : 'adam'], metaBatchSize: metaBatch, iterations: warmup + iters },
-  taskBatch: values['task-batch'] === 'auto' ? 'auto' : Number(values['task-batch']),
-});
-const learner = learnerFor(workload.spec, config);
-const taskBatch = resolveTaskBatch(config, workload.spec, backendName());
-const rng = new Random(0);
-// As in the reference, the tasks are made once, outside the timed loop, and reused.
-const tasks = Array.from({ length: metaBatch }, () => randomTask(workload.spec, rng));
-let params: Tensor[] = learner.network.init(rng);
-const optimizer =
-  learner.outerRule === 'adam'
-    ? adam(config.outer.lr, learner.network.params.map((p) => p.shape))
-    : interpolate(config.outer.lr, config.outer.iterations);
+const { config, learner, taskBatch, tasks, optimizer, ...cell } = setUpCell(workload, algorithm, metaBatch, warmup + iters, values['task-batch']);
+let params: Tensor[] = cell.params;
 
 const tensorsBefore = tf.memory().numTensors;
 const times: number[] = [];

@@ -1,4 +1,4 @@
-// npm run bench:train [-- --json] [-- --backend wasm|cpu|webgpu|tensorflow] [-- --only throughput|accuracy]
+// npm run bench:train [-- --json] [-- --backend native|wasm|cpu|webgpu|tensorflow] [-- --only throughput|accuracy]
 //                     [-- --quick] [-- --baselines] [-- --test-episodes N] [-- --task-batch N|auto]
 //                     [-- --workload conv4|mlp] [-- --algo maml|fomaml|reptile|protonet]   (throughput cells)
 // Meta-training against the PyTorch reference on the same machine in the same run: (a) seconds

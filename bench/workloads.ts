@@ -5,9 +5,15 @@
 //   mlp   (W2): 256 → 128 → 128 → 5 (ReLU), 5 inner SGD steps at 0.4.
 // Both: 5-way 1-shot, 15 queries per class, random normal inputs (the reference's random_task),
 // Adam 1e-3 outside (Reptile: step 1.0 annealed to 0), Reptile 5 full-batch steps on support + query.
-import type { Algorithm, ModelConfig } from '../src/core/config.js';
+import { defaultTrainConfig, type Algorithm, type ModelConfig, type TrainConfig } from '../src/core/config.js';
 import type { Episode, FeatureRows, InputSpec } from '../src/core/data/types.js';
+import { learnerFor } from '../src/core/learners/from-config.js';
+import type { MetaLearner } from '../src/core/learners/learner.js';
 import { Random } from '../src/core/random.js';
+import { backendName } from '../src/core/tensor/backend.js';
+import type { Tensor } from '../src/core/tensor/tf.js';
+import { adam, interpolate, type OuterOptimizer } from '../src/core/training/optimizer.js';
+import { resolveTaskBatch } from '../src/core/training/task-batch.js';
 
 export type WorkloadName = 'conv4' | 'mlp';
 
@@ -71,4 +77,34 @@ export function randomTask(spec: InputSpec, rng: Random): Episode {
     queryLabels: labels(queries),
     classIds: Array.from({ length: ways }, (_, i) => i),
   };
+}
+
+export interface Cell {
+  config: TrainConfig;
+  learner: MetaLearner;
+  /** Tasks stacked per computation (trainRun's choice on this backend for 'auto'). */
+  taskBatch: number;
+  /** The meta-batch, made once and reused, as the reference does. */
+  tasks: Episode[];
+  params: Tensor[];
+  optimizer: OuterOptimizer;
+}
+
+/** One workload × algorithm as the reference runs it, on the active backend. */
+export function setUpCell(workload: Workload, algorithm: Algorithm, metaBatch: number, iterations: number, taskBatch: string): Cell {
+  const config = defaultTrainConfig({
+    algorithm,
+    model: workload.model,
+    episode: EPISODE,
+    inner: algorithm === 'reptile' ? { ...workload.inner, steps: REPTILE_STEPS } : workload.inner,
+    outer: { lr: OUTER_LR[algorithm === 'reptile' ? 'reptile' : 'adam'], metaBatchSize: metaBatch, iterations },
+    taskBatch: taskBatch === 'auto' ? 'auto' : Number(taskBatch),
+  });
+  const learner = learnerFor(workload.spec, config);
+  const rng = new Random(0);
+  const tasks = Array.from({ length: metaBatch }, () => randomTask(workload.spec, rng));
+  const params = learner.network.init(rng);
+  const optimizer =
+    learner.outerRule === 'adam' ? adam(config.outer.lr, learner.network.params.map((p) => p.shape)) : interpolate(config.outer.lr, config.outer.iterations);
+  return { config, learner, taskBatch: resolveTaskBatch(config, workload.spec, backendName()), tasks, params, optimizer };
 }

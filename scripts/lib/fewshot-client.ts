@@ -265,6 +265,21 @@ export class FewshotClient {
   deleteAdaptation(id: string): Promise<void> {
     return this.request('DELETE', `/v1/adaptations/${id}`);
   }
+
+  /** POSTs a JSON body and times it: status, milliseconds seen here, the server's Server-Timing entries. */
+  async timedPost(path: string, body: string): Promise<{ status: number; ms: number; serverTiming: Record<string, number> }> {
+    const started = performance.now();
+    const res = await this.send('POST', path, { body, contentType: 'application/json' });
+    await res.arrayBuffer();
+    const ms = performance.now() - started;
+    const serverTiming: Record<string, number> = {};
+    // "name;dur=1.23, other;dur=4.5"
+    for (const entry of (res.headers.get('server-timing') ?? '').split(',')) {
+      const match = /^\s*([\w-]+);dur=([\d.]+)/.exec(entry);
+      if (match) serverTiming[match[1]] = Number(match[2]);
+    }
+    return { status: res.status, ms, serverTiming };
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ const USAGE = `Usage: fewshot <command>
   openapi [--write]            print the OpenAPI document (YAML), or write it to openapi.yaml
 
 Configuration comes from the environment: PORT, HOST, REDIS_URL, FEWSHOT_DATA_DIR,
-FEWSHOT_REDIS_PREFIX, FEWSHOT_STORAGE, FEWSHOT_AUTH, FEWSHOT_BACKEND (auto|tensorflow|webgpu|wasm|cpu),
+FEWSHOT_REDIS_PREFIX, FEWSHOT_STORAGE, FEWSHOT_AUTH, FEWSHOT_BACKEND (auto|tensorflow|webgpu|native|wasm|cpu),
 LOG_LEVEL, ... (README.md lists them all)`;
 
 

@@ -8,7 +8,7 @@ import { SOURCE_FORMS } from './train-dataset-source.js';
 
 export class UsageError extends Error {}
 
-const BACKENDS: readonly BackendPreference[] = ['auto', 'wasm', 'cpu', 'tensorflow', 'webgpu'];
+const BACKENDS: readonly BackendPreference[] = ['auto', 'native', 'wasm', 'cpu', 'tensorflow', 'webgpu'];
 
 export const TRAIN_USAGE = `usage: fewshot train --dataset <source> --out <dir> [options]
   --algorithm maml|fomaml|reptile|protonet   (default maml)
@@ -23,7 +23,7 @@ export const TRAIN_USAGE = `usage: fewshot train --dataset <source> --out <dir> 
   --eval-episodes N --no-baselines           final test evaluation (default 600 episodes, with baselines)
   --rotations | --no-rotations               rotated image classes (default on for omniglot:)
   --resume                                   continue from the newest checkpoint in --out
-  --backend auto|wasm|cpu|tensorflow|webgpu  (default $FEWSHOT_BACKEND or auto)
+  --backend auto|native|wasm|cpu|tensorflow|webgpu  (default $FEWSHOT_BACKEND or auto)
   --json                                     one JSON object on stdout at the end
 sources: ${SOURCE_FORMS.join(', ')}
 decoded image sets are cached in $FEWSHOT_CACHE_DIR (default ~/.cache/fewshot)`;
@@ -32,7 +32,7 @@ export const EVAL_USAGE = `usage: fewshot eval --checkpoint <run-or-checkpoint-d
   --episodes N      test episodes (default 600)
   --no-baselines    skip the scratch and pre-trained baselines
   --seed S          episode seed (default: the one the run evaluated with)
-  --backend auto|wasm|cpu|tensorflow|webgpu
+  --backend auto|native|wasm|cpu|tensorflow|webgpu
   --json            one JSON object on stdout at the end`;
 
 const common = {

@@ -5,7 +5,7 @@ export type * from './data/types.js';
 export { ALGORITHMS, DEFAULT_MODEL, defaultTrainConfig } from './config.js';
 export { CoreError } from './errors.js';
 export type { CoreErrorCode } from './errors.js';
-export { initBackend } from './tensor/backend.js';
+export { initBackend, nativeFallbackNote } from './tensor/backend.js';
 export type { BackendInfo, BackendOptions, BackendPreference } from './tensor/backend.js';
 export { MODALITIES } from './data/types.js';
 export { buildDataset, featurize, inferSpec } from './data/raw-examples.js';

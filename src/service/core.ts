@@ -6,6 +6,7 @@ export {
   defaultTrainConfig,
   initBackend,
   loadPredictor,
+  nativeFallbackNote,
   readManifest,
   trainRun,
   verifyCheckpoint,

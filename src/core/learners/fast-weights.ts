@@ -1,7 +1,7 @@
 // Gradient-based adaptation shared by MAML, first-order MAML, Reptile and the from-scratch
 // baseline: plain SGD on a copy of the weights, differentiable when run under an outer tape.
 import { tf, type Scalar, type Tensor, type Tensor2D } from '../tensor/tf.js';
-import { crossEntropy, oneHot } from '../tensor/ops.js';
+import { crossEntropy, oneHot, SupportMoments } from '../tensor/ops.js';
 import type { AdaptedTask } from '../api.js';
 import type { FeatureRows } from '../data/types.js';
 import { concatRows } from '../data/rows.js';
@@ -46,7 +46,12 @@ export function sgdSteps(
   return current;
 }
 
-/** An adapted task whose scores come from a head over (support + query) rows. */
+/**
+ * An adapted task whose scores come from a head over (support + query) rows. With `moments`,
+ * a row's score depends on that row and the support set's batch-norm moments only: once they
+ * are recorded (by the first prediction, or by the learner beforehand), queries are scored on
+ * their own.
+ */
 export class ScoredTask implements AdaptedTask {
   private disposed = false;
 
@@ -55,16 +60,22 @@ export class ScoredTask implements AdaptedTask {
     private readonly support: FeatureRows,
     private readonly weights: Tensor[],
     private readonly score: (weights: readonly Tensor[], all: Inputs, supportRows: number) => Tensor2D,
+    private readonly moments: SupportMoments | null = null,
   ) {}
 
   async predict(query: FeatureRows): Promise<Float32Array> {
     if (this.disposed) throw new Error('this adapted task was disposed');
-    const all = toInputs(concatRows([this.support, query]));
+    const alone = this.moments?.recorded ?? false;
+    const rows = toInputs(alone ? query : concatRows([this.support, query]));
     let probabilities: Tensor;
     try {
-      probabilities = tf.tidy(() => tf.softmax(queryPart(this.score(this.weights, all, this.support.n), 1, this.support.n)));
+      probabilities = tf.tidy(() => {
+        const scores = () =>
+          alone ? this.score(this.weights, rows, query.n) : queryPart(this.score(this.weights, rows, this.support.n), 1, this.support.n);
+        return tf.softmax(this.moments ? this.moments.run(scores) : scores());
+      });
     } finally {
-      disposeInputs(all);
+      disposeInputs(rows);
     }
     try {
       return (await probabilities.data()) as Float32Array;
@@ -77,6 +88,7 @@ export class ScoredTask implements AdaptedTask {
     if (this.disposed) return;
     this.disposed = true;
     tf.dispose(this.weights);
+    this.moments?.dispose();
   }
 }
 
@@ -94,9 +106,8 @@ export function adaptBySgd(
   const targets = oneHot(labels, ways);
   try {
     const fast = tf.tidy(() => sgdSteps(network, params, inputs, targets, steps, lr).map((w) => tf.clone(w)));
-    return new ScoredTask(ways, support, fast, (weights, all, supportRows) =>
-      taskLogits(network, weights, all, supportRows, ways),
-    );
+    // Logits are per row: after the first prediction, queries are scored on their own.
+    return new ScoredTask(ways, support, fast, (weights, all, supportRows) => taskLogits(network, weights, all, supportRows, ways), new SupportMoments());
   } finally {
     disposeInputs(inputs);
     targets.dispose();

@@ -2,12 +2,33 @@
 // support examples and a query's score is minus its squared distance to each prototype.
 // Nothing is fine-tuned at test time, so any number of classes can be served.
 import { tf, type Tensor, type Tensor2D } from '../tensor/tf.js';
-import { crossEntropy, oneHot } from '../tensor/ops.js';
-import { leadingRows, type Inputs } from '../models/inputs.js';
+import { crossEntropy, oneHot, SupportMoments } from '../tensor/ops.js';
+import { disposeInputs, leadingRows, toInputs, type Inputs } from '../models/inputs.js';
 import type { Network } from '../models/network.js';
 import { ScoredTask } from './fast-weights.js';
 import type { InnerLoop, MetaLearner, TaskResult } from './learner.js';
 import { keptPredictions, queryPart, type TaskTensors } from './task.js';
+
+/** [tasks, ways, d]: per task, the class means of the embeddings of its first supportRows rows. */
+function prototypesOf(flat: Tensor2D, tasks: number, rows: number, supportRows: number, supportTargets: Tensor2D): Tensor {
+  const ways = supportTargets.shape[1];
+  const d = flat.shape[1];
+  const support = tf.reshape(leadingRows(flat, tasks, rows, supportRows), [tasks, supportRows, d]);
+  const targets = tf.reshape(supportTargets, [tasks, supportRows, ways]);
+  const counts = tf.reshape(tf.sum(targets, 1), [tasks, ways, 1]);
+  return tf.div(tf.matMul(targets, support, true, false), counts);
+}
+
+/** [tasks·rows, ways]: minus the squared distance of every row's embedding to its task's prototypes. */
+function distanceScores(flat: Tensor2D, prototypes: Tensor, tasks: number, rows: number): Tensor2D {
+  const ways = prototypes.shape[1] as number;
+  const embeddings = tf.reshape(flat, [tasks, rows, flat.shape[1]]);
+  // −‖e − p‖² = 2 e·p − ‖p‖² − ‖e‖²
+  const cross = tf.mul(tf.matMul(embeddings, prototypes, false, true), 2);
+  const prototypeNorms = tf.reshape(tf.sum(tf.square(prototypes), 2), [tasks, 1, ways]);
+  const embeddingNorms = tf.sum(tf.square(embeddings), 2, true);
+  return tf.reshape(tf.sub(tf.sub(cross, prototypeNorms), embeddingNorms), [tasks * rows, ways]);
+}
 
 /**
  * [tasks·rows, ways] scores of every row of `all` against the prototypes of its task, built
@@ -21,19 +42,8 @@ export function prototypeScores(
   supportTargets: Tensor2D,
 ): Tensor2D {
   const { tasks, rows } = all;
-  const ways = supportTargets.shape[1];
   const flat = network.embed(params, all, supportRows);
-  const d = flat.shape[1];
-  const embeddings = tf.reshape(flat, [tasks, rows, d]);
-  const support = tf.reshape(leadingRows(flat, tasks, rows, supportRows), [tasks, supportRows, d]);
-  const targets = tf.reshape(supportTargets, [tasks, supportRows, ways]);
-  const counts = tf.reshape(tf.sum(targets, 1), [tasks, ways, 1]);
-  const prototypes = tf.div(tf.matMul(targets, support, true, false), counts);
-  // −‖e − p‖² = 2 e·p − ‖p‖² − ‖e‖²
-  const cross = tf.mul(tf.matMul(embeddings, prototypes, false, true), 2);
-  const prototypeNorms = tf.reshape(tf.sum(tf.square(prototypes), 2), [tasks, 1, ways]);
-  const embeddingNorms = tf.sum(tf.square(embeddings), 2, true);
-  return tf.reshape(tf.sub(tf.sub(cross, prototypeNorms), embeddingNorms), [tasks * rows, ways]);
+  return distanceScores(flat, prototypesOf(flat, tasks, rows, supportRows, supportTargets), tasks, rows);
 }
 
 export function protonet(network: Network, inner: InnerLoop): MetaLearner {
@@ -55,10 +65,24 @@ export function protonet(network: Network, inner: InnerLoop): MetaLearner {
       return { loss: value, predicted: predicted!, grads };
     },
     adapt(params, support, labels, ways) {
+      // The prototypes and the support set's batch-norm moments are made once, here: a
+      // prediction then runs the queries through the network and nothing else.
       const targets = oneHot(labels, ways);
-      return new ScoredTask(ways, support, [...params.map((w) => tf.clone(w)), targets], (weights, all, supportRows) =>
-        prototypeScores(network, weights.slice(0, -1), all, supportRows, weights[weights.length - 1] as Tensor2D),
-      );
+      const inputs = toInputs(support);
+      const moments = new SupportMoments();
+      try {
+        const prototypes = tf.tidy(() => moments.run(() => prototypesOf(network.embed(params, inputs, inputs.rows), 1, inputs.rows, inputs.rows, targets)));
+        return new ScoredTask(
+          ways,
+          support,
+          [...params.map((w) => tf.clone(w)), prototypes],
+          (weights, rows, statRows) => distanceScores(network.embed(weights.slice(0, -1), rows, statRows), weights[weights.length - 1], 1, rows.rows),
+          moments,
+        );
+      } finally {
+        disposeInputs(inputs);
+        targets.dispose();
+      }
     },
   };
 }

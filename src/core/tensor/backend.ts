@@ -1,20 +1,23 @@
 // Picks the fastest TensorFlow.js backend this machine can run, once per process, and says why
-// the faster ones were skipped. The native (libtensorflow) and WebGPU packages are optional
-// dependencies: their installs need downloads or GPUs that many machines lack.
+// the faster ones were skipped. The libtensorflow and WebGPU packages are optional dependencies
+// (their installs need downloads or GPUs that many machines lack); our native CPU kernels exist
+// where native/build.mjs could build them at install (a compiler and oneDNN).
 import { existsSync, readdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { tf } from './tf.js';
 import { CoreError } from '../errors.js';
 
-export type BackendPreference = 'auto' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
+export type BackendPreference = 'auto' | 'tensorflow' | 'webgpu' | 'native' | 'wasm' | 'cpu';
 
 export interface BackendOptions {
   /** XNNPACK threads for the wasm backend (default: the machine's cores; 1 = single-threaded build). */
   wasmThreads?: number;
+  /** OpenMP threads for the native backend (default: one per core). */
+  nativeThreads?: number;
 }
 
 export interface BackendInfo {
-  /** tfjs backend name: tensorflow | webgpu | wasm | cpu. */
+  /** tfjs backend name: tensorflow | webgpu | native | wasm | cpu. */
   name: string;
   /** What runs the kernels (GPU adapter, CUDA, CPU with SIMD, ...); null when unknown. */
   device: string | null;
@@ -58,6 +61,17 @@ const attempts = (auto: boolean, options: BackendOptions): Record<Exclude<Backen
         const { enableWebGpu } = await import('./webgpu.js');
         const device = await enableWebGpu(!auto);
         await activate('webgpu');
+        return device;
+      },
+    },
+  ],
+  native: [
+    {
+      backend: 'native',
+      run: async () => {
+        const { prepareNativeBackend } = await import('./native/backend.js');
+        const device = prepareNativeBackend(options.nativeThreads);
+        await activate('native');
         return device;
       },
     },
@@ -126,10 +140,11 @@ async function select(preference: BackendPreference, options: BackendOptions): P
   tf.enableProdMode();
   const skipped: BackendInfo['skipped'] = [];
   const candidates = attempts(preference === 'auto', options);
-  // auto: CUDA, then a hardware WebGPU adapter, then libtensorflow on the CPU, wasm, plain JS.
+  // auto: CUDA, then a hardware WebGPU adapter, then our native kernels (oneDNN), libtensorflow
+  // on the CPU, wasm, plain JS.
   const order =
     preference === 'auto'
-      ? [candidates.tensorflow[0], candidates.webgpu[0], candidates.tensorflow[1], candidates.wasm[0], candidates.cpu[0]]
+      ? [candidates.tensorflow[0], candidates.webgpu[0], candidates.native[0], candidates.tensorflow[1], candidates.wasm[0], candidates.cpu[0]]
       : candidates[preference];
   for (const attempt of order) {
     try {
@@ -146,6 +161,15 @@ async function select(preference: BackendPreference, options: BackendOptions): P
       skipped.map((s) => `${s.backend}: ${s.reason}`).join('; '),
     { skipped },
   );
+}
+
+/**
+ * One line saying why the native CPU kernels are not in use, when `auto` tried them and fell back
+ * to a slower CPU backend (the addon was not built, or does not load); null otherwise.
+ */
+export function nativeFallbackNote(info: BackendInfo): string | null {
+  const native = info.skipped.find((s) => s.backend === 'native');
+  return native && (info.name === 'wasm' || info.name === 'cpu') ? `${native.reason}; running on ${info.name}` : null;
 }
 
 function firstLine(error: unknown): string {

@@ -1,7 +1,7 @@
 // The prediction process: holds loaded models and adapted weights, and does all tensor work
 // for the API, whose event loop therefore stays free while a request adapts or predicts.
 import { loadConfig } from '../config.js';
-import { CoreError, initBackend, loadPredictor, type AdaptedTask, type Predictor } from '../core.js';
+import { CoreError, initBackend, loadPredictor, nativeFallbackNote, type AdaptedTask, type Predictor } from '../core.js';
 import type { RawExample } from '../core-data.js';
 import { LruCache } from './lru.js';
 import type { AdaptRequest, AdaptResult, ChildMessage, ParentMessage, PredictResult, Request, WireError } from './protocol.js';
@@ -62,18 +62,22 @@ async function adapt(request: AdaptRequest): Promise<AdaptResult> {
     });
   }
   const index = new Map(labels.map((label, i) => [label, i]));
+  const decoding = performance.now();
   const support = await rows('support', request.support, model);
   const query = request.queries ? await rows('queries', request.queries, model) : null;
   const steps = request.steps ?? model.defaultSteps;
   const started = performance.now();
   const task = model.adapt(support, Int32Array.from(request.support, (e) => index.get(e.label!)!), labels.length, steps);
-  const ms = performance.now() - started;
+  const adapted = performance.now();
+  const timing = { decodeMs: started - decoding, adaptMs: adapted - started, forwardMs: 0 };
   if (request.keep) {
     adaptations.set(request.keep.adaptationId, { modelId: request.modelId, labels, task }, request.keep.expiresAt);
-    return { labels, steps, ms };
+    return { labels, steps, ms: timing.adaptMs, timing };
   }
   try {
-    return { labels, steps, ms, ...(query ? { probabilities: await probabilities(task, query) } : {}) };
+    const scores = query ? await probabilities(task, query) : undefined;
+    timing.forwardMs = performance.now() - adapted;
+    return { labels, steps, ms: timing.adaptMs, ...(scores ? { probabilities: scores } : {}), timing };
   } finally {
     task.dispose();
   }
@@ -83,7 +87,11 @@ async function predict(adaptationId: string, queries: RawExample[]): Promise<Pre
   const adapted = adaptations.get(adaptationId);
   if (!adapted) throw Object.assign(new Error('adapted weights not in this process'), { code: 'adaptation_missing' });
   const model = await predictors.get(adapted.modelId)!;
-  return { labels: adapted.labels, probabilities: await probabilities(adapted.task, await rows('queries', queries, model)) };
+  const decoding = performance.now();
+  const query = await rows('queries', queries, model);
+  const started = performance.now();
+  const scores = await probabilities(adapted.task, query);
+  return { labels: adapted.labels, probabilities: scores, timing: { decodeMs: started - decoding, adaptMs: 0, forwardMs: performance.now() - started } };
 }
 
 async function handle(request: Request): Promise<unknown> {
@@ -119,6 +127,6 @@ process.on('message', (message: ParentMessage) => {
 process.once('disconnect', () => process.exit(0));
 
 initBackend(config.backend, { wasmThreads: config.wasmThreads }).then(
-  (info) => send({ type: 'ready', backend: { name: info.name, device: info.device } }),
+  (info) => send({ type: 'ready', backend: { name: info.name, device: info.device }, fallback: nativeFallbackNote(info) }),
   (error: unknown) => send({ type: 'failed', error: toWire(error) }),
 );

@@ -26,17 +26,26 @@ export type Request =
   | { op: 'release'; adaptationId: string }
   | { op: 'drop-model'; modelId: string };
 
+/** The prediction process's share of a request (timing.ts); the runner adds queue and hop. */
+export interface ChildTiming {
+  decodeMs: number;
+  adaptMs: number;
+  forwardMs: number;
+}
+
 export interface AdaptResult {
   labels: string[];
   steps: number;
   ms: number;
   /** Row-major queries × labels, when the request had queries. */
   probabilities?: number[];
+  timing: ChildTiming;
 }
 
 export interface PredictResult {
   labels: string[];
   probabilities: number[];
+  timing: ChildTiming;
 }
 
 export type Result<R extends Request> = R extends AdaptRequest ? AdaptResult : R extends PredictRequest ? PredictResult : null;
@@ -49,7 +58,7 @@ export interface WireError {
 }
 
 export type ChildMessage =
-  | { type: 'ready'; backend: { name: string; device: string | null } }
+  | { type: 'ready'; backend: { name: string; device: string | null }; /** why native kernels are not in use */ fallback: string | null }
   | { type: 'failed'; error: WireError }
   | { type: 'reply'; id: number; ok: true; value: unknown }
   | { type: 'reply'; id: number; ok: false; error: WireError };

@@ -9,7 +9,8 @@ import type { ServiceConfig } from '../config.js';
 import { CoreError, type CoreErrorCode } from '../core.js';
 import { ServiceError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { ChildMessage, ParentMessage, Request, Result, WireError } from './protocol.js';
+import type { ChildMessage, ChildTiming, ParentMessage, Request, Result, WireError } from './protocol.js';
+import type { PredictionTiming } from './timing.js';
 
 const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url));
 const CORE_CODES: CoreErrorCode[] = ['invalid_data', 'unusable_support_set', 'checkpoint_invalid', 'backend_unavailable'];
@@ -33,16 +34,29 @@ interface Queued {
   request: Request;
   resolve: (value: unknown) => void;
   reject: (error: Error) => void;
+  queuedAt: number;
 }
+
+/** A result with the prediction process's timing, completed by the runner's share. */
+type Timed<T> = T extends { timing: ChildTiming } ? Omit<T, 'timing'> & { timing: PredictionTiming } : T;
 
 /** Requests waiting for the prediction process beyond this many are refused (503) at once. */
 const MAX_QUEUED = 256;
+
+/** Adds the time spent queued here and on the hop (the round trip less the child's work). */
+function withRunnerTiming(value: unknown, queuedAt: number, sentAt: number): unknown {
+  const timing = (value as { timing?: ChildTiming } | null)?.timing;
+  if (!timing) return value;
+  const roundTrip = performance.now() - sentAt;
+  const hopMs = Math.max(0, roundTrip - timing.decodeMs - timing.adaptMs - timing.forwardMs);
+  return { ...(value as object), timing: { ...timing, queueMs: sentAt - queuedAt, hopMs } };
+}
 
 export class PredictionRunner {
   private child: ChildProcess | null = null;
   private ready: Promise<BackendSummary> | null = null;
   private readonly queue: Queued[] = [];
-  private inFlight: (Queued & { timer: NodeJS.Timeout }) | null = null;
+  private inFlight: (Queued & { timer: NodeJS.Timeout; sentAt: number }) | null = null;
   private nextId = 1;
   private closing = false;
 
@@ -60,6 +74,7 @@ export class PredictionRunner {
       child.on('message', (message: ChildMessage) => {
         if (message.type === 'ready') {
           this.log.info({ backend: message.backend, pid: child.pid }, 'prediction process ready');
+          if (message.fallback) this.log.warn({ pid: child.pid }, message.fallback);
           resolve(message.backend);
         } else if (message.type === 'failed') {
           reject(fromWire(message.error));
@@ -81,13 +96,13 @@ export class PredictionRunner {
     return this.child !== null;
   }
 
-  async request<R extends Request>(request: R): Promise<Result<R>> {
+  async request<R extends Request>(request: R): Promise<Timed<Result<R>>> {
     await this.start();
     if (this.queue.length >= MAX_QUEUED) {
       throw new ServiceError('not_ready', `${MAX_QUEUED} predictions are already waiting; retry later`);
     }
     return new Promise((resolve, reject) => {
-      this.queue.push({ id: this.nextId++, request, resolve: resolve as (value: unknown) => void, reject });
+      this.queue.push({ id: this.nextId++, request, resolve: resolve as (value: unknown) => void, reject, queuedAt: performance.now() });
       this.dispatch();
     });
   }
@@ -102,7 +117,7 @@ export class PredictionRunner {
       this.log.error({ op: next.request.op, timeoutMs: this.config.predictTimeoutMs }, 'prediction timed out; restarting the process');
       child.kill('SIGKILL');
     }, this.config.predictTimeoutMs);
-    this.inFlight = { ...next, timer };
+    this.inFlight = { ...next, timer, sentAt: performance.now() };
     child.send({ id: next.id, request: next.request } satisfies ParentMessage, (error) => {
       if (error) this.settle(next.id, { error: new ServiceError('not_ready', 'the prediction process stopped; retry the request') });
     });
@@ -114,7 +129,7 @@ export class PredictionRunner {
     this.inFlight = null;
     clearTimeout(current.timer);
     if ('error' in outcome) current.reject(outcome.error);
-    else current.resolve(outcome.value);
+    else current.resolve(withRunnerTiming(outcome.value, current.queuedAt, current.sentAt));
     this.dispatch();
   }
 

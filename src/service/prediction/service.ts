@@ -10,6 +10,7 @@ import type { ExampleInput, QueryInput } from '../schemas/common.js';
 import type { RunStorage } from '../storage/runs.js';
 import { storageKeys } from '../storage/storage.js';
 import { AdaptationMissing, type PredictionRunner } from './runner.js';
+import type { PredictionTiming } from './timing.js';
 
 export interface PredictionView {
   label: string;
@@ -66,6 +67,7 @@ export class PredictionService {
     return {
       predictions: toPredictions(result.labels, result.probabilities!),
       adaptation: { steps: result.steps, ms: result.ms },
+      timing: result.timing,
     };
   }
 
@@ -81,19 +83,21 @@ export class PredictionService {
     return record;
   }
 
-  async predictAdapted(principal: Principal, id: string, queries: QueryInput[]): Promise<PredictionView[]> {
+  async predictAdapted(principal: Principal, id: string, queries: QueryInput[]): Promise<{ predictions: PredictionView[]; timing: PredictionTiming }> {
     this.checkSizes([], queries);
     const record = visible(principal, await this.adaptations.get(id), 'adaptation', id);
+    const scored = (result: { labels: string[]; probabilities: number[]; timing: PredictionTiming }) => ({
+      predictions: toPredictions(result.labels, result.probabilities),
+      timing: result.timing,
+    });
     try {
-      const result = await this.runner.request({ op: 'predict', adaptationId: id, queries });
-      return toPredictions(result.labels, result.probabilities);
+      return scored(await this.runner.request({ op: 'predict', adaptationId: id, queries }));
     } catch (error) {
       if (!(error instanceof AdaptationMissing)) throw error;
     }
     const model = await this.model(principal, record.modelId);
     await this.adapt(model, record.support, record.steps, { keep: { adaptationId: id, expiresAt: Date.parse(record.expiresAt) } });
-    const result = await this.runner.request({ op: 'predict', adaptationId: id, queries });
-    return toPredictions(result.labels, result.probabilities);
+    return scored(await this.runner.request({ op: 'predict', adaptationId: id, queries }));
   }
 
   async deleteAdaptation(principal: Principal, id: string): Promise<void> {

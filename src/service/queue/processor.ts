@@ -4,7 +4,7 @@
 import { hostname } from 'node:os';
 import { WaitingError, type SandboxedJob } from 'bullmq';
 import { loadConfig } from '../config.js';
-import { initBackend, trainRun, type BackendInfo, type TrainResult } from '../core.js';
+import { initBackend, nativeFallbackNote, trainRun, type BackendInfo, type TrainResult } from '../core.js';
 import { loadDataset } from '../core-data.js';
 import { ServiceError } from '../errors.js';
 import { createRedis, DEFAULT_REDIS_URL } from '../redis.js';
@@ -67,7 +67,9 @@ export default async function train(job: Job, token?: string, signal?: AbortSign
     checkpoints: previous?.checkpoints ?? [],
   };
   await job.updateProgress(state);
-  await job.log(`attempt ${job.attemptsStarted} on ${hostname()} (pid ${process.pid}), backend ${info.name}`);
+  await job.log(`attempt ${job.attemptsStarted} on ${hostname()} (pid ${process.pid}), backend ${info.name} (${info.device})`);
+  const fallback = nativeFallbackNote(info);
+  if (fallback) await job.log(fallback);
 
   const { datasetId, config: trainConfig } = job.data;
   const datasetRecord = await datasets.get(datasetId);

@@ -7,7 +7,7 @@ import { gatherRows } from '../../../src/core/episodes/gather.js';
 import { CoreError } from '../../../src/core/errors.js';
 import { tf } from '../../../src/core/tensor/tf.js';
 import type { ClassDataset, FeatureRows } from '../../../src/core/data/types.js';
-import { useTestBackend } from '../../helpers/backend.js';
+import { TEST_BACKENDS, useTestBackend } from '../../helpers/backend.js';
 import { tinyConfig, withTempDir } from '../../helpers/runs.js';
 
 /** Support: first `shots` rows of classes 0..ways-1; queries: the next `queries` rows. */
@@ -33,77 +33,79 @@ function argmaxAccuracy(probabilities: Float32Array, ways: number, labels: Int32
 
 const images = tinyImages({ classes: 10, perClass: 8, size: 16, seed: 2 });
 
-for (const algorithm of ['maml', 'protonet'] as const) {
-  test(`${algorithm} conv4: a query's scores do not depend on the other queries in the request`, async () => {
-    await useTestBackend();
+for (const backend of TEST_BACKENDS) {
+  for (const algorithm of ['maml', 'protonet'] as const) {
+    test(`${algorithm} conv4: a query's scores do not depend on the other queries in the request (${backend})`, async () => {
+      await useTestBackend(backend);
+      await withTempDir(async (dir) => {
+        const { bestCheckpoint } = await trainRun({
+          dataset: images,
+          config: tinyConfig({ algorithm, outer: { iterations: 4, metaBatchSize: 2, lr: 1e-3 } }),
+          dir,
+        });
+        const predictor = await loadPredictor(bestCheckpoint);
+        const before = tf.memory().numTensors;
+        const t = task(images, 8, 3, 1, 4);
+        const adapted = predictor.adapt(t.support, t.labels, 3);
+        const together = await adapted.predict(t.query);
+        for (const row of [0, 5, 11]) {
+          const alone = await adapted.predict(gatherRows(t.query, [row]));
+          const pair = await adapted.predict(gatherRows(t.query, [row, (row + 3) % 12]));
+          for (let k = 0; k < 3; k++) {
+            assert.ok(Math.abs(alone[k] - together[row * 3 + k]) < 1e-5, `row ${row} alone vs with all queries`);
+            assert.ok(Math.abs(pair[k] - together[row * 3 + k]) < 1e-5, `row ${row} in a pair vs with all queries`);
+          }
+        }
+        adapted.dispose();
+        assert.equal(tf.memory().numTensors, before, 'adapt + predict + dispose frees every tensor');
+        predictor.dispose();
+      });
+    });
+  }
+
+  test(`multimodal: rows missing a modality, and a support set that never shows one, still predict (${backend})`, async () => {
+    await useTestBackend(backend);
+    const data = multimodalClusters({ classes: 9, perClass: 8, size: 16, dim: 8, seed: 4, missing: 0.3 });
     await withTempDir(async (dir) => {
       const { bestCheckpoint } = await trainRun({
-        dataset: images,
-        config: tinyConfig({ algorithm, outer: { iterations: 4, metaBatchSize: 2, lr: 1e-3 } }),
+        dataset: data,
+        config: tinyConfig({ algorithm: 'protonet', outer: { iterations: 15, metaBatchSize: 2, lr: 3e-3 }, split: { train: 0.6, validation: 0, test: 0.4 } }),
         dir,
       });
       const predictor = await loadPredictor(bestCheckpoint);
-      const before = tf.memory().numTensors;
-      const t = task(images, 8, 3, 1, 4);
+      const t = task(data, 8, 3, 2, 5);
       const adapted = predictor.adapt(t.support, t.labels, 3);
-      const together = await adapted.predict(t.query);
-      for (const row of [0, 5, 11]) {
-        const alone = await adapted.predict(gatherRows(t.query, [row]));
-        const pair = await adapted.predict(gatherRows(t.query, [row, (row + 3) % 12]));
-        for (let k = 0; k < 3; k++) {
-          assert.ok(Math.abs(alone[k] - together[row * 3 + k]) < 1e-5, `row ${row} alone vs with all queries`);
-          assert.ok(Math.abs(pair[k] - together[row * 3 + k]) < 1e-5, `row ${row} in a pair vs with all queries`);
-        }
-      }
+      const probabilities = await adapted.predict(t.query);
+      assert.ok(probabilities.every(Number.isFinite));
       adapted.dispose();
-      assert.equal(tf.memory().numTensors, before, 'adapt + predict + dispose frees every tensor');
+      // A support set with vectors only: images of the queries are ignored, not mis-normalised.
+      const vectorsOnly: FeatureRows = { ...t.support, present: { ...t.support.present, image: new Uint8Array(t.support.n) } };
+      const blind = predictor.adapt(vectorsOnly, t.labels, 3);
+      const scores = await blind.predict(t.query);
+      assert.ok(scores.every(Number.isFinite));
+      assert.ok(argmaxAccuracy(scores, 3, t.queryLabels) > 0.4);
+      blind.dispose();
+      predictor.dispose();
+    });
+  });
+
+  test(`support sets the model cannot serve are typed errors (${backend})`, async () => {
+    await useTestBackend(backend);
+    await withTempDir(async (dir) => {
+      const { bestCheckpoint } = await trainRun({
+        dataset: images,
+        config: tinyConfig({ algorithm: 'fomaml', outer: { iterations: 2, metaBatchSize: 1, lr: 1e-3 } }),
+        dir,
+      });
+      const predictor = await loadPredictor(bestCheckpoint);
+      assert.equal(predictor.maxWays, 3);
+      const t = task(images, 8, 4, 1, 1);
+      const unusable = (fn: () => unknown, pattern: RegExp) =>
+        assert.throws(fn, (e: unknown) => e instanceof CoreError && e.code === 'unusable_support_set' && pattern.test(e.message));
+      unusable(() => predictor.adapt(t.support, t.labels, 4), /at most 3 labels/);
+      unusable(() => predictor.adapt(gatherRows(t.support, [0]), Int32Array.from([0]), 1), /at least two labels/);
+      unusable(() => predictor.adapt(gatherRows(t.support, [0, 1]), Int32Array.from([0, 2]), 3), /label 1 has no support example/);
       predictor.dispose();
     });
   });
 }
-
-test('multimodal: rows missing a modality, and a support set that never shows one, still predict', async () => {
-  await useTestBackend();
-  const data = multimodalClusters({ classes: 9, perClass: 8, size: 16, dim: 8, seed: 4, missing: 0.3 });
-  await withTempDir(async (dir) => {
-    const { bestCheckpoint } = await trainRun({
-      dataset: data,
-      config: tinyConfig({ algorithm: 'protonet', outer: { iterations: 15, metaBatchSize: 2, lr: 3e-3 }, split: { train: 0.6, validation: 0, test: 0.4 } }),
-      dir,
-    });
-    const predictor = await loadPredictor(bestCheckpoint);
-    const t = task(data, 8, 3, 2, 5);
-    const adapted = predictor.adapt(t.support, t.labels, 3);
-    const probabilities = await adapted.predict(t.query);
-    assert.ok(probabilities.every(Number.isFinite));
-    adapted.dispose();
-    // A support set with vectors only: images of the queries are ignored, not mis-normalised.
-    const vectorsOnly: FeatureRows = { ...t.support, present: { ...t.support.present, image: new Uint8Array(t.support.n) } };
-    const blind = predictor.adapt(vectorsOnly, t.labels, 3);
-    const scores = await blind.predict(t.query);
-    assert.ok(scores.every(Number.isFinite));
-    assert.ok(argmaxAccuracy(scores, 3, t.queryLabels) > 0.4);
-    blind.dispose();
-    predictor.dispose();
-  });
-});
-
-test('support sets the model cannot serve are typed errors', async () => {
-  await useTestBackend();
-  await withTempDir(async (dir) => {
-    const { bestCheckpoint } = await trainRun({
-      dataset: images,
-      config: tinyConfig({ algorithm: 'fomaml', outer: { iterations: 2, metaBatchSize: 1, lr: 1e-3 } }),
-      dir,
-    });
-    const predictor = await loadPredictor(bestCheckpoint);
-    assert.equal(predictor.maxWays, 3);
-    const t = task(images, 8, 4, 1, 1);
-    const unusable = (fn: () => unknown, pattern: RegExp) =>
-      assert.throws(fn, (e: unknown) => e instanceof CoreError && e.code === 'unusable_support_set' && pattern.test(e.message));
-    unusable(() => predictor.adapt(t.support, t.labels, 4), /at most 3 labels/);
-    unusable(() => predictor.adapt(gatherRows(t.support, [0]), Int32Array.from([0]), 1), /at least two labels/);
-    unusable(() => predictor.adapt(gatherRows(t.support, [0, 1]), Int32Array.from([0, 2]), 3), /label 1 has no support example/);
-    predictor.dispose();
-  });
-});

@@ -1,9 +1,9 @@
 // Second-order MAML must be exactly second order: its meta-gradient matches central finite
 // differences of the meta-loss, and differs clearly from the first-order one. Run on the cpu
-// and wasm backends, for an MLP, a (small) conv4 with batch norm, the 1-D convolutional strokes
-// encoder, and text, vector and strokes fused with rows missing some of them (masked fusion and
-// masked batch norm; an image branch adds max-pool switches, at which the meta-loss jumps and
-// finite differences mean nothing, so conv4 is checked on its own above).
+// and wasm backends, and native where it is built, for an MLP, a (small) conv4 with batch norm,
+// the 1-D convolutional strokes encoder, and text, vector and strokes fused with rows missing
+// some of them (masked fusion and masked batch norm; an image branch adds max-pool switches, at
+// which the meta-loss jumps and finite differences mean nothing, so conv4 is checked on its own).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import '@tensorflow/tfjs-backend-cpu';
@@ -18,6 +18,7 @@ import { Random } from '../../../src/core/random.js';
 import type { InputSpec } from '../../../src/core/data/types.js';
 import { randomEpisode } from '../../helpers/random-episode.js';
 import { checkGradient } from '../../helpers/gradcheck.js';
+import { nativeUnavailable } from '../../helpers/backend.js';
 
 const CASES: { name: string; spec: InputSpec; filters: number; hidden: number[]; steps: number; missing?: number }[] = [
   { name: 'mlp', spec: { vector: { dim: 12 } }, filters: 4, hidden: [16, 8], steps: 2 },
@@ -35,7 +36,9 @@ const CASES: { name: string; spec: InputSpec; filters: number; hidden: number[];
   },
 ];
 
-for (const backend of ['cpu', 'wasm']) {
+const BACKENDS = ['cpu', 'wasm', ...((await nativeUnavailable()) === null ? ['native'] : [])];
+
+for (const backend of BACKENDS) {
   for (const c of CASES) {
     test(`second-order MAML meta-gradient matches finite differences: ${c.name} on ${backend}`, async (t) => {
       await tf.setBackend(backend);

@@ -11,7 +11,7 @@ import { ALGORITHMS } from '../../../src/core/config.js';
 import { Random } from '../../../src/core/random.js';
 import type { InputSpec } from '../../../src/core/data/types.js';
 import { randomEpisode } from '../../helpers/random-episode.js';
-import { useTestBackend } from '../../helpers/backend.js';
+import { TEST_BACKENDS, useTestBackend } from '../../helpers/backend.js';
 
 const SPECS: { name: string; spec: InputSpec; missing: number }[] = [
   { name: 'mlp', spec: { vector: { dim: 10 } }, missing: 0 },
@@ -24,40 +24,42 @@ async function read(tensors: Tensor[]): Promise<Float32Array[]> {
   return Promise.all(tensors.map(async (t) => Float32Array.from(await t.data())));
 }
 
-for (const algorithm of ALGORITHMS) {
-  for (const { name, spec, missing } of SPECS) {
-    test(`${algorithm}, ${name}: 3 stacked tasks = mean of 3 single tasks`, async () => {
-      await useTestBackend();
-      const before = tf.memory().numTensors;
-      const network = buildNetwork(spec, { filters: 3, hidden: [12], fusionDim: 6 }, headWidth(algorithm, 3));
-      const learner = createLearner(algorithm, network, { steps: 2, lr: 0.2 });
-      const params = network.init(new Random(1));
-      const episodes = [1, 2, 3].map((seed) => randomEpisode(spec, { ways: 3, shots: 2, queries: 2 }, seed, missing));
-      const singles: { grads: Float32Array[]; loss: number; predicted: number[] }[] = [];
-      for (const episode of episodes) {
-        const task = toTaskTensors(episode);
-        const r = learner.metaGradient(params, task);
-        singles.push({ grads: await read(r.grads), loss: (await r.loss.data())[0], predicted: Array.from(await r.predicted.data()) });
-        tf.dispose([...r.grads, r.loss, r.predicted]);
-        disposeTaskTensors(task);
-      }
-      const task = toTaskTensors(episodes);
-      const stacked = learner.metaGradient(params, task);
-      const grads = await read(stacked.grads);
-      grads.forEach((g, i) => {
-        const scale = Math.max(1e-3, ...singles.map((s) => Math.max(...s.grads[i].map(Math.abs))));
-        g.forEach((value, j) => {
-          const mean = singles.reduce((total, s) => total + s.grads[i][j], 0) / 3;
-          assert.ok(Math.abs(value - mean) <= 2e-4 * scale, `${network.params[i].name}[${j}]: ${value} vs ${mean}`);
+for (const backend of TEST_BACKENDS) {
+  for (const algorithm of ALGORITHMS) {
+    for (const { name, spec, missing } of SPECS) {
+      test(`${algorithm}, ${name}: 3 stacked tasks = mean of 3 single tasks (${backend})`, async () => {
+        await useTestBackend(backend);
+        const before = tf.memory().numTensors;
+        const network = buildNetwork(spec, { filters: 3, hidden: [12], fusionDim: 6 }, headWidth(algorithm, 3));
+        const learner = createLearner(algorithm, network, { steps: 2, lr: 0.2 });
+        const params = network.init(new Random(1));
+        const episodes = [1, 2, 3].map((seed) => randomEpisode(spec, { ways: 3, shots: 2, queries: 2 }, seed, missing));
+        const singles: { grads: Float32Array[]; loss: number; predicted: number[] }[] = [];
+        for (const episode of episodes) {
+          const task = toTaskTensors(episode);
+          const r = learner.metaGradient(params, task);
+          singles.push({ grads: await read(r.grads), loss: (await r.loss.data())[0], predicted: Array.from(await r.predicted.data()) });
+          tf.dispose([...r.grads, r.loss, r.predicted]);
+          disposeTaskTensors(task);
+        }
+        const task = toTaskTensors(episodes);
+        const stacked = learner.metaGradient(params, task);
+        const grads = await read(stacked.grads);
+        grads.forEach((g, i) => {
+          const scale = Math.max(1e-3, ...singles.map((s) => Math.max(...s.grads[i].map(Math.abs))));
+          g.forEach((value, j) => {
+            const mean = singles.reduce((total, s) => total + s.grads[i][j], 0) / 3;
+            assert.ok(Math.abs(value - mean) <= 2e-4 * scale, `${network.params[i].name}[${j}]: ${value} vs ${mean}`);
+          });
         });
+        const meanLoss = singles.reduce((total, s) => total + s.loss, 0) / 3;
+        assert.ok(Math.abs((await stacked.loss.data())[0] - meanLoss) < 1e-4);
+        assert.deepEqual(Array.from(await stacked.predicted.data()), singles.flatMap((s) => s.predicted));
+        tf.dispose([...stacked.grads, stacked.loss, stacked.predicted, ...params]);
+        disposeTaskTensors(task);
+        assert.equal(tf.memory().numTensors, before);
       });
-      const meanLoss = singles.reduce((total, s) => total + s.loss, 0) / 3;
-      assert.ok(Math.abs((await stacked.loss.data())[0] - meanLoss) < 1e-4);
-      assert.deepEqual(Array.from(await stacked.predicted.data()), singles.flatMap((s) => s.predicted));
-      tf.dispose([...stacked.grads, stacked.loss, stacked.predicted, ...params]);
-      disposeTaskTensors(task);
-      assert.equal(tf.memory().numTensors, before);
-    });
+    }
   }
 }
 

@@ -8,49 +8,51 @@ import { gaussianClusters } from '../../../src/core/data/synthetic.js';
 import { tf } from '../../../src/core/tensor/tf.js';
 import { readCheckpoint } from '../../../src/core/checkpoint/checkpoint.js';
 import { loadDataset, saveDataset } from '../../../src/core/data/dataset-file.js';
-import { useTestBackend } from '../../helpers/backend.js';
+import { TEST_BACKENDS, useTestBackend } from '../../helpers/backend.js';
 import { tinyConfig, withTempDir } from '../../helpers/runs.js';
 
 const clusters = gaussianClusters({ classes: 15, perClass: 8, dim: 10, noise: 0.4, seed: 3 });
 
-for (const algorithm of ALGORITHMS) {
-  test(`${algorithm}: a resumed run repeats the uninterrupted run's losses exactly`, async () => {
-    await useTestBackend();
-    const config = tinyConfig({
-      algorithm,
-      outer: { iterations: 8, metaBatchSize: 2, lr: algorithm === 'reptile' ? 1 : 3e-3 },
-      checkpointEvery: 4,
-      validation: { every: 3, episodes: 5 },
-    });
-    const losses = async (dir: string, resume: boolean, stopAfter?: number) => {
-      const seen: number[] = [];
-      const abort = new AbortController();
-      const result = await trainRun({
-        dataset: clusters,
-        config,
-        dir,
-        resume,
-        signal: abort.signal,
-        onProgress: (p) => {
-          seen[p.iteration] = p.loss;
-          if (p.iteration === stopAfter) abort.abort();
-        },
+for (const backend of TEST_BACKENDS) {
+  for (const algorithm of ALGORITHMS) {
+    test(`${algorithm}: a resumed run repeats the uninterrupted run's losses exactly (${backend})`, async () => {
+      await useTestBackend(backend);
+      const config = tinyConfig({
+        algorithm,
+        outer: { iterations: 8, metaBatchSize: 2, lr: algorithm === 'reptile' ? 1 : 3e-3 },
+        checkpointEvery: 4,
+        validation: { every: 3, episodes: 5 },
       });
-      return { seen, result };
-    };
-    await withTempDir(async (dir) => {
-      const whole = await losses(`${dir}/whole`, false);
-      const first = await losses(`${dir}/split`, false, 5);
-      assert.equal(first.result.status, 'cancelled');
-      assert.equal(first.result.iterations, 5);
-      const rest = await losses(`${dir}/split`, true);
-      assert.equal(rest.result.status, 'completed');
-      assert.deepEqual(rest.seen.slice(6), whole.seen.slice(6));
-      assert.deepEqual(first.seen.slice(1), whole.seen.slice(1, 6));
-      assert.deepEqual(rest.result.evaluation, whole.result.evaluation);
-      assert.equal(rest.result.bestValidationAccuracy, whole.result.bestValidationAccuracy);
+      const losses = async (dir: string, resume: boolean, stopAfter?: number) => {
+        const seen: number[] = [];
+        const abort = new AbortController();
+        const result = await trainRun({
+          dataset: clusters,
+          config,
+          dir,
+          resume,
+          signal: abort.signal,
+          onProgress: (p) => {
+            seen[p.iteration] = p.loss;
+            if (p.iteration === stopAfter) abort.abort();
+          },
+        });
+        return { seen, result };
+      };
+      await withTempDir(async (dir) => {
+        const whole = await losses(`${dir}/whole`, false);
+        const first = await losses(`${dir}/split`, false, 5);
+        assert.equal(first.result.status, 'cancelled');
+        assert.equal(first.result.iterations, 5);
+        const rest = await losses(`${dir}/split`, true);
+        assert.equal(rest.result.status, 'completed');
+        assert.deepEqual(rest.seen.slice(6), whole.seen.slice(6));
+        assert.deepEqual(first.seen.slice(1), whole.seen.slice(1, 6));
+        assert.deepEqual(rest.result.evaluation, whole.result.evaluation);
+        assert.equal(rest.result.bestValidationAccuracy, whole.result.bestValidationAccuracy);
+      });
     });
-  });
+  }
 }
 
 test('progress, keep-best validation, pruned checkpoints and a servable best model', async () => {

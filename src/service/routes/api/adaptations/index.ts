@@ -2,11 +2,13 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppDeps } from '../../../deps.js';
 import { principal } from '../../../plugins/auth.js';
+import { installPredictionTiming, recordTiming } from '../../../prediction/timing.js';
 import { errors, IdParams } from '../../../schemas/common.js';
 import { AdaptationPredictBody, Predictions } from '../../../schemas/models.js';
 
 const adaptationRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, { deps }) => {
   const { predictions } = deps;
+  installPredictionTiming(app);
 
   app.post(
     '/:id/predict',
@@ -21,7 +23,9 @@ const adaptationRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, {
       },
     },
     async (request) => {
-      return { predictions: await predictions.predictAdapted(principal(request), request.params.id, request.body.queries) };
+      const { predictions: scored, timing } = await predictions.predictAdapted(principal(request), request.params.id, request.body.queries);
+      recordTiming(request, timing);
+      return { predictions: scored };
     },
   );
 

@@ -4,6 +4,7 @@ import { listedTenant } from '../../../access.js';
 import type { AppDeps } from '../../../deps.js';
 import { principal } from '../../../plugins/auth.js';
 import type { ModelRecord } from '../../../registry/models.js';
+import { installPredictionTiming, recordTiming } from '../../../prediction/timing.js';
 import { errors, IdParams } from '../../../schemas/common.js';
 import { Adaptation, CreateAdaptationBody, Model, ModelList, PredictBody, PredictResponse } from '../../../schemas/models.js';
 import { storageKeys } from '../../../storage/storage.js';
@@ -12,6 +13,7 @@ const summary = (model: ModelRecord) => ({ ...model, accuracy: model.evaluation?
 
 const modelRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, { deps }) => {
   const { models, predictions, storage } = deps;
+  installPredictionTiming(app);
 
   app.get(
     '',
@@ -74,7 +76,9 @@ const modelRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, { deps
     },
     async (request) => {
       const { support, queries, steps } = request.body;
-      return predictions.predict(principal(request), request.params.id, support, queries, steps);
+      const { timing, ...answer } = await predictions.predict(principal(request), request.params.id, support, queries, steps);
+      recordTiming(request, timing);
+      return answer;
     },
   );
 
