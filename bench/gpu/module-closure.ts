@@ -9,17 +9,34 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const ROOTS = [
-  'tsx',
-  '@tensorflow/tfjs-core',
-  '@tensorflow/tfjs-backend-cpu',
-  '@tensorflow/tfjs-backend-wasm',
-  '@tensorflow/tfjs-backend-webgpu',
-  'webgpu',
-  'fflate',
-  // The core's image decoding imports it (throughput cells reach it through src/core/index.ts).
-  'sharp',
-];
+// The files run.sh starts; every package their sources import (following relative imports) is
+// carried, so a new dependency of the core cannot be forgotten here.
+const ENTRIES = ['bench/gpu/adapter.ts', 'bench/train.ts', 'bench/throughput-cell.ts', 'test/core/webgpu/webgpu.test.ts'];
+const IMPORT = /(?:\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+)'([^']+)'/gm;
+
+/** Bare package names imported by the entries' source closure; tsx runs them all. */
+function importedPackages(): string[] {
+  const names = new Set(['tsx']);
+  const seen = new Set<string>();
+  const pending = ENTRIES.map((entry) => join(ROOT, entry));
+  for (let file = pending.pop(); file !== undefined; file = pending.pop()) {
+    if (seen.has(file)) continue;
+    seen.add(file);
+    for (const [, specifier] of readFileSync(file, 'utf8').matchAll(IMPORT)) {
+      if (specifier.startsWith('.')) {
+        const target = join(dirname(file), specifier).replace(/\.js$/, '.ts');
+        const resolved = [target, `${target}.ts`, join(target, 'index.ts')].find((path) => existsSync(path) && statSync(path).isFile());
+        if (resolved) pending.push(resolved);
+      } else if (!specifier.startsWith('node:')) {
+        const parts = specifier.split('/');
+        names.add(specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]);
+      }
+    }
+  }
+  return [...names].sort();
+}
+// Optional at run time (the CUDA and CPU tfjs-node backends are loaded only where installed).
+const OPTIONAL = new Set(['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']);
 const SKIP_FILE = /(\.map|\.d\.ts|\.d\.mts|\.d\.cts|_test\.js|\.min\.js|\.es2017\.js|\.fesm\.js|\.md|\.ts)$/i;
 const SKIP_DIR = new Set(['darwin-universal', 'linux-arm64', 'win32-arm64', 'win32-x64', 'test', 'tests', 'docs']);
 
@@ -52,7 +69,7 @@ function visit(name: string, from: string, optional: boolean): void {
   // Platform packages (esbuild's binary) are optional dependencies; only the installed one counts.
   for (const dep of Object.keys({ ...manifest.optionalDependencies, ...manifest.peerDependencies })) visit(dep, dir, true);
 }
-for (const name of ROOTS) visit(name, ROOT, false);
+for (const name of importedPackages()) visit(name, ROOT, OPTIONAL.has(name));
 
 function* files(dir: string): Generator<string> {
   for (const entry of readdirSync(dir)) {
