@@ -36,6 +36,13 @@ const EnvSchema = z.object({
   /** Loaded models kept in memory by the prediction process. */
   FEWSHOT_MODEL_CACHE_SIZE: int(4, 1),
   FEWSHOT_PREDICT_TIMEOUT_MS: int(120_000, 100),
+  /** Load shedding (503 + Retry-After): above this event-loop delay (mean over a second), every route but the health checks; 0 = off. */
+  FEWSHOT_SHED_EVENT_LOOP_DELAY_MS: int(200),
+  /** ... and the prediction routes while this many predictions wait for the prediction process; 0 = off. */
+  FEWSHOT_SHED_PREDICT_QUEUE: int(64),
+  FEWSHOT_SHED_RETRY_AFTER_SECONDS: int(2, 1),
+  /** On SIGTERM: how long requests in flight may take to finish (new ones get 503) before the server closes anyway. */
+  FEWSHOT_DRAIN_TIMEOUT_MS: int(25_000),
   /** BullMQ lock: a worker that stops renewing it (killed) is noticed after about this long. */
   FEWSHOT_JOB_LOCK_MS: int(30_000, 1000),
   FEWSHOT_STALLED_INTERVAL_MS: int(30_000, 500),
@@ -117,6 +124,12 @@ function toConfig(env: z.output<typeof EnvSchema>) {
     adaptationTtlSeconds: env.FEWSHOT_ADAPTATION_TTL_SECONDS,
     modelCacheSize: env.FEWSHOT_MODEL_CACHE_SIZE,
     predictTimeoutMs: env.FEWSHOT_PREDICT_TIMEOUT_MS,
+    shedding: {
+      eventLoopDelayMs: env.FEWSHOT_SHED_EVENT_LOOP_DELAY_MS,
+      predictQueue: env.FEWSHOT_SHED_PREDICT_QUEUE,
+      retryAfterSeconds: env.FEWSHOT_SHED_RETRY_AFTER_SECONDS,
+    },
+    drainTimeoutMs: env.FEWSHOT_DRAIN_TIMEOUT_MS,
     jobs: {
       lockMs: env.FEWSHOT_JOB_LOCK_MS,
       stalledIntervalMs: env.FEWSHOT_STALLED_INTERVAL_MS,
