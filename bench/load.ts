@@ -5,21 +5,23 @@
 // child process, node bin/fewshot.js, with its own data directory and Redis prefix) while a
 // training job runs in its worker. Auth is on: the clients use a `train` key created over the
 // API (the seeded admin key only reads /metrics); rate limits are off (0) so that every refusal
-// counted is the service's load shedding. The clients, closed loop (each sends its next request
-// when the last is answered), are split:
+// counted is the service's load shedding. The clients are closed loop (each sends its next request
+// when the last is answered, on a keep-alive connection) and well behaved (a 429/503 makes them
+// wait its Retry-After), split:
 //   - 30 % one-call predicts, POST /v1/models/:id/predict (ProtoNets MLP, 5-way 1-shot, 15 queries);
 //   - 30 % predicts through an adaptation, POST /v1/adaptations/:id/predict (15 queries);
 //   - 30 % job status polling, GET /v1/jobs/:id (the running job);
 //   - 10 % SSE subscribers, GET /v1/jobs/:id/events, each holding a stream 5-15 s, then reconnecting;
 // and GET /healthz is probed at `--health-rate` per second on a connection of its own.
 // The load runs `--runs` times (default 2), `--duration` seconds each. Reported per route:
-// answered/s, p50/p99, errors (anything but 2xx other than the deliberate 429/503 sheds, which
+// answered/s, p50/p99 of the 2xx answers, errors (anything but 2xx other than the deliberate 429/503 sheds, which
 // are counted apart); /healthz p99; the API process's event-loop delay p99 (GET /metrics);
 // RSS of the API and prediction processes before, after each run; the training job's tasks/s
 // alone (over `--train-window` s before the load) and under each run.
 // Progress goes to stderr; stdout gets the table and, with --json, ends with one JSON line
 // holding every figure. The load generator shares the machine with the service.
 import { readFile, readdir } from 'node:fs/promises';
+import { Agent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
@@ -70,51 +72,101 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 interface RouteResult {
   route: string;
   clients: number;
-  /** Every answer (2xx, sheds and errors). */
+  /** Every answer (2xx, sheds and errors); for SSE, every subscription. */
   responses: number;
   ok: number;
   okPerSecond: number;
+  /** Of the 2xx answers (SSE: to the first event). */
   latencyMs: { p50: number; p99: number; max: number };
   /** Deliberate refusals. */
   shed429: number;
   shed503: number;
-  /** Anything else that was not 2xx: other statuses, connection errors, timeouts. */
+  /** Anything else that was not 2xx: other statuses, connection errors, timeouts, streams cut short. */
   errors: number;
   statuses: Record<string, number>;
 }
 
-function fromAutocannon(route: string, connections: number, result: autocannon.Result): RouteResult {
-  const statuses: Record<string, number> = {};
-  for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) statuses[code] = (stat as { count: number }).count;
-  const shed429 = statuses['429'] ?? 0;
-  const shed503 = statuses['503'] ?? 0;
+const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] : NaN);
+
+/** The figures of a route from its answers by status, failures without an answer, and the 2xx latency. */
+function routeResult(route: string, clients: number, statuses: Record<string, number>, failures: number, latencyMs: RouteResult['latencyMs']): RouteResult {
+  const count = (status: string) => statuses[status] ?? 0;
   const responses = Object.values(statuses).reduce((a, b) => a + b, 0);
-  const ok = result['2xx'];
+  const ok = Object.entries(statuses).reduce((a, [status, n]) => (status.startsWith('2') ? a + n : a), 0);
   return {
     route,
-    clients: connections,
+    clients,
     responses,
     ok,
-    okPerSecond: round(ok / result.duration, 1),
-    latencyMs: { p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max },
-    shed429,
-    shed503,
-    errors: responses - ok - shed429 - shed503 + result.errors + result.timeouts,
+    okPerSecond: round(ok / duration, 1),
+    latencyMs,
+    shed429: count('429'),
+    shed503: count('503'),
+    errors: responses - ok - count('429') - count('503') + failures,
     statuses,
   };
 }
 
-function closedLoop(client: FewshotClient, path: string, connections: number, body?: string): Promise<autocannon.Result> {
-  return autocannon({
-    url: client.url(path),
-    method: body ? 'POST' : 'GET',
-    headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...client.authHeaders() },
-    body,
-    connections,
-    pipelining: 1,
-    duration,
-    timeout: REQUEST_TIMEOUT_S,
+/** What one route's clients saw over a run. */
+class Tally {
+  readonly statuses: Record<string, number> = {};
+  private readonly okMs: number[] = [];
+  failures = 0;
+
+  answered(status: number, ms: number): void {
+    this.statuses[status] = (this.statuses[status] ?? 0) + 1;
+    if (status >= 200 && status < 300) this.okMs.push(ms);
+  }
+
+  result(route: string, clients: number): RouteResult {
+    const sorted = this.okMs.sort((a, b) => a - b);
+    const latencyMs = { p50: round(percentile(sorted, 0.5)), p99: round(percentile(sorted, 0.99)), max: round(sorted.at(-1) ?? NaN) };
+    return routeResult(route, clients, this.statuses, this.failures, latencyMs);
+  }
+}
+
+/** Waits as a refused client is asked to (Retry-After), but not past the run's end. */
+async function backOff(retryAfter: string | string[] | null | undefined, deadline: number): Promise<void> {
+  const seconds = Number(retryAfter ?? 1);
+  await sleep(Math.max(0, Math.min((Number.isFinite(seconds) ? seconds : 1) * 1000, deadline - performance.now())));
+}
+
+const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
+
+function send(url: URL, method: string, headers: Record<string, string>, body: string | undefined): Promise<IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method, headers, agent, timeout: REQUEST_TIMEOUT_S * 1000 }, resolve);
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_S} s`)));
+    req.on('error', reject);
+    req.end(body);
   });
+}
+
+/**
+ * `count` clients, each sending its next request as soon as the last is answered, and waiting
+ * as told (Retry-After) when refused, as a well-behaved client does.
+ */
+async function closedLoop(client: FewshotClient, path: string, count: number, body?: string): Promise<Tally> {
+  const tally = new Tally();
+  const url = new URL(client.url(path));
+  const headers = { ...(body ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) } : {}), ...client.authHeaders() };
+  const deadline = performance.now() + duration * 1000;
+  const one = async () => {
+    while (performance.now() < deadline) {
+      const started = performance.now();
+      try {
+        const res = await send(url, body ? 'POST' : 'GET', headers, body);
+        for await (const _ of res); // the whole body
+        tally.answered(res.statusCode!, performance.now() - started);
+        if (res.statusCode === 429 || res.statusCode === 503) await backOff(res.headers['retry-after'], deadline);
+      } catch (error) {
+        tally.failures++;
+        log(`  ${path}: ${(error as Error).message}`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: count }, one));
+  return tally;
 }
 
 /** A steady probe: one connection, `healthRate` requests per second (latency corrected for coordinated omission). */
@@ -122,18 +174,21 @@ function healthProbe(baseUrl: string): Promise<autocannon.Result> {
   return autocannon({ url: `${baseUrl}/healthz`, connections: 1, connectionRate: healthRate, duration, timeout: REQUEST_TIMEOUT_S });
 }
 
-const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] : NaN);
+/** Autocannon's latency here is of every answer: all are 2xx unless the probe reports errors. */
+function probeResult(result: autocannon.Result): RouteResult {
+  const statuses = Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, stat]) => [code, (stat as { count: number }).count]));
+  const { p50, p99, max } = result.latency;
+  return routeResult('GET /healthz (probe)', 1, statuses, result.errors + result.timeouts, { p50, p99, max });
+}
 
 /**
  * `count` clients each holding GET /v1/jobs/:id/events for 5-15 s, then reconnecting, until the
  * run ends. Latency: from the request to the first event. A stream the server ends, or one that
  * fails, before the client leaves is an error.
  */
-async function sseSubscribers(client: FewshotClient, jobId: string, count: number): Promise<RouteResult & { events: number }> {
+async function sseSubscribers(client: FewshotClient, jobId: string, count: number): Promise<{ tally: Tally; events: number }> {
   const deadline = performance.now() + duration * 1000;
-  const statuses: Record<string, number> = {};
-  const firstEventMs: number[] = [];
-  let errors = 0;
+  const tally = new Tally();
   let events = 0;
   const subscriber = async (seed: number) => {
     let turn = 0;
@@ -144,10 +199,10 @@ async function sseSubscribers(client: FewshotClient, jobId: string, count: numbe
       const started = performance.now();
       try {
         const res = await fetch(client.url(`/v1/jobs/${jobId}/events`), { headers: client.authHeaders(), signal: leave.signal });
-        statuses[res.status] = (statuses[res.status] ?? 0) + 1;
         if (res.status !== 200 || !res.body) {
           await res.arrayBuffer();
-          if (res.status === 429 || res.status === 503) await sleep(Number(res.headers.get('retry-after') ?? 1) * 1000);
+          tally.answered(res.status, performance.now() - started);
+          if (res.status === 429 || res.status === 503) await backOff(res.headers.get('retry-after'), deadline);
           continue;
         }
         const decoder = new TextDecoder();
@@ -155,15 +210,15 @@ async function sseSubscribers(client: FewshotClient, jobId: string, count: numbe
         for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
           const seen = (decoder.decode(chunk, { stream: true }).match(/^event: /gm) ?? []).length;
           if (seen && first) {
-            firstEventMs.push(performance.now() - started);
+            tally.answered(200, performance.now() - started);
             first = false;
           }
           events += seen;
         }
-        errors++; // the server ended the stream while the job runs
+        tally.failures++; // the server ended the stream while the job runs
       } catch (error) {
         if (!leave.signal.aborted) {
-          errors++;
+          tally.failures++;
           log(`  SSE subscriber: ${(error as Error).message}`);
         }
       } finally {
@@ -172,24 +227,7 @@ async function sseSubscribers(client: FewshotClient, jobId: string, count: numbe
     }
   };
   await Promise.all(Array.from({ length: count }, (_, i) => subscriber(i)));
-  const sorted = firstEventMs.sort((a, b) => a - b);
-  const ok = statuses['200'] ?? 0;
-  const responses = Object.values(statuses).reduce((a, b) => a + b, 0);
-  const shed429 = statuses['429'] ?? 0;
-  const shed503 = statuses['503'] ?? 0;
-  return {
-    route: 'GET /v1/jobs/:id/events (SSE)',
-    clients: count,
-    responses,
-    ok,
-    okPerSecond: round(ok / duration, 1),
-    latencyMs: { p50: round(percentile(sorted, 0.5)), p99: round(percentile(sorted, 0.99)), max: round(sorted.at(-1) ?? NaN) },
-    shed429,
-    shed503,
-    errors: errors + responses - ok - shed429 - shed503,
-    statuses,
-    events,
-  };
+  return { tally, events };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -285,15 +323,15 @@ async function run(t: Targets): Promise<Run> {
   const drainMs = round(performance.now() - drainStarted, 0);
   await sleep(5000); // lets the service settle before its memory is read
   const routes = [
-    fromAutocannon('POST /v1/models/:id/predict', predictN, predict),
-    fromAutocannon('POST /v1/adaptations/:id/predict', adaptedN, adapted),
-    fromAutocannon('GET /v1/jobs/:id', pollN, poll),
-    events,
+    predict.result('POST /v1/models/:id/predict', predictN),
+    adapted.result('POST /v1/adaptations/:id/predict', adaptedN),
+    poll.result('GET /v1/jobs/:id', pollN),
+    { ...events.tally.result('GET /v1/jobs/:id/events (SSE)', sse), events: events.events },
   ];
   const sum = (f: (r: RouteResult) => number) => routes.reduce((a, r) => a + f(r), 0);
   return {
     routes,
-    health: fromAutocannon('GET /healthz (probe)', 1, health),
+    health: probeResult(health),
     eventLoopMs,
     responsesPerSecond: round(sum((r) => r.responses) / duration, 1),
     okPerSecond: round(sum((r) => r.ok) / duration, 1),

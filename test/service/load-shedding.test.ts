@@ -60,7 +60,7 @@ describe('load shedding', () => {
   test('every route but the health checks is shed while the event loop lags', { timeout: 30_000 }, async () => {
     const { api } = await open({ FEWSHOT_SHED_EVENT_LOOP_DELAY_MS: '1', FEWSHOT_SHED_PREDICT_QUEUE: '0' });
     await api.get('/v1/datasets').expect(200);
-    // The delay is sampled once a second: block the loop (this process is the server's) until a sample sees it.
+    // The delay is sampled twice a second: block the loop (this process is the server's) until a sample sees it.
     let shed = null;
     for (let attempt = 0; attempt < 20 && !shed; attempt++) {
       const until = performance.now() + 300;

@@ -22,6 +22,8 @@ export async function installLoadShedding(app: FastifyInstance, config: ServiceC
 
   await app.register(underPressure, {
     maxEventLoopDelay: eventLoopDelayMs,
+    // Twice a second: shedding starts and stops within half a second of the delay crossing the limit.
+    sampleInterval: 500,
     pressureHandler: async (request, reply, _type, value) => {
       if (request.routeOptions.config.probe) return;
       const delayMs = Math.round(Number(value));
