@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { request, type IncomingMessage } from 'node:http';
+import { request, type ClientRequest, type IncomingMessage } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { freePort } from '../../src/service/local-redis.js';
@@ -60,36 +60,10 @@ interface Sent {
   complete: boolean;
 }
 
-/**
- * A request on a connection of its own whose body is sent in two halves: the first now, the
- * second when `finish` is called. Until then it is in flight in the server.
- */
-function slowRequest(url: string, method: string, path: string, key: string, contentType: string, body: string) {
-  const bytes = Buffer.from(body);
-  const half = Math.floor(bytes.length / 2);
-  let settle!: (sent: Sent) => void;
-  const response = new Promise<Sent>((resolve) => (settle = resolve));
-  const req = request(`${url}${path}`, {
-    method,
-    agent: false,
-    headers: { authorization: `Bearer ${key}`, 'content-type': contentType, 'content-length': bytes.length },
-  });
-  req.on('response', (res) => {
-    let text = '';
-    res.setEncoding('utf8');
-    res.on('data', (chunk: string) => (text += chunk));
-    res.on('end', () => settle({ status: res.statusCode!, headers: res.headers, text, complete: res.complete }));
-    res.on('aborted', () => settle({ status: res.statusCode!, headers: res.headers, text, complete: false }));
-  });
-  req.on('error', (error) => settle({ status: 0, headers: {}, text: error.message, complete: false }));
-  req.write(bytes.subarray(0, half));
-  return { response, finish: () => req.end(bytes.subarray(half)) };
-}
-
-/** GET on a connection of its own, read to its end (an event stream: until the server ends it). */
-function get(url: string, path: string, key?: string): Promise<Sent> {
+/** What `req` gets back: its answer read to the end, or the error. */
+function settled(req: ClientRequest): Promise<Sent> {
   return new Promise((resolve) => {
-    const req = request(`${url}${path}`, { agent: false, headers: key ? { authorization: `Bearer ${key}` } : {} }, (res) => {
+    req.on('response', (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (text += chunk));
@@ -97,8 +71,32 @@ function get(url: string, path: string, key?: string): Promise<Sent> {
       res.on('aborted', () => resolve({ status: res.statusCode!, headers: res.headers, text, complete: false }));
     });
     req.on('error', (error) => resolve({ status: 0, headers: {}, text: error.message, complete: false }));
-    req.end();
   });
+}
+
+/**
+ * A request on a connection of its own whose body is sent in two halves: the first now, the
+ * second when `finish` is called. Until then it is in flight in the server.
+ */
+function slowRequest(url: string, method: string, path: string, key: string, contentType: string, body: string) {
+  const bytes = Buffer.from(body);
+  const half = Math.floor(bytes.length / 2);
+  const req = request(`${url}${path}`, {
+    method,
+    agent: false,
+    headers: { authorization: `Bearer ${key}`, 'content-type': contentType, 'content-length': bytes.length },
+  });
+  const response = settled(req);
+  req.write(bytes.subarray(0, half));
+  return { response, finish: () => req.end(bytes.subarray(half)) };
+}
+
+/** GET on a connection of its own, read to its end (an event stream: until the server ends it). */
+function get(url: string, path: string, key?: string): Promise<Sent> {
+  const req = request(`${url}${path}`, { agent: false, headers: key ? { authorization: `Bearer ${key}` } : {} });
+  const response = settled(req);
+  req.end();
+  return response;
 }
 
 const ndjson = (name: string) =>
