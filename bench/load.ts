@@ -12,7 +12,8 @@
 //   - 30 % predicts through an adaptation, POST /v1/adaptations/:id/predict (15 queries);
 //   - 30 % job status polling, GET /v1/jobs/:id (the running job);
 //   - 10 % SSE subscribers, GET /v1/jobs/:id/events, each holding a stream 5-15 s, then reconnecting;
-// and GET /healthz is probed at `--health-rate` per second on a connection of its own.
+// and GET /healthz is probed at `--health-rate` per second on a connection of its own, from a
+// process of its own (bench/load-probe.ts).
 // The load runs `--runs` times (default 2), `--duration` seconds each. Reported per route:
 // answered/s, p50/p99 of the 2xx answers, errors (anything but 2xx other than the deliberate 429/503 sheds, which
 // are counted apart); /healthz p99; the API process's event-loop delay p99 (GET /metrics);
@@ -27,6 +28,7 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { FewshotClient, startService, type RunningService } from '../scripts/lib/fewshot-client.js';
 import { asQuery, clusterVectors, fewShotTask } from '../scripts/lib/synthetic.js';
+import { runTsCell } from './child.js';
 import { formatTable } from './table.js';
 
 const { values: args } = parseArgs({
@@ -169,9 +171,9 @@ async function closedLoop(client: FewshotClient, path: string, count: number, bo
   return tally;
 }
 
-/** A steady probe: one connection, `healthRate` requests per second (latency corrected for coordinated omission). */
+/** A steady probe of /healthz, `healthRate` requests per second, from a process of its own. */
 function healthProbe(baseUrl: string): Promise<autocannon.Result> {
-  return autocannon({ url: `${baseUrl}/healthz`, connections: 1, connectionRate: healthRate, duration, timeout: REQUEST_TIMEOUT_S });
+  return runTsCell<autocannon.Result>('load-probe.ts', [`${baseUrl}/healthz`, String(healthRate), String(duration)], { label: '  [probe] ' });
 }
 
 /** Autocannon's latency here is of every answer: all are 2xx unless the probe reports errors. */
