@@ -20,16 +20,19 @@ export async function installLoadShedding(app: FastifyInstance, config: ServiceC
       new ServiceError('overloaded', `${message}; retry in ${retryAfterSeconds} s`, { ...details, retryAfterSeconds }, { 'retry-after': String(retryAfterSeconds) }),
     );
 
-  await app.register(underPressure, {
-    maxEventLoopDelay: eventLoopDelayMs,
-    // Twice a second: shedding starts and stops within half a second of the delay crossing the limit.
-    sampleInterval: 500,
-    pressureHandler: async (request, reply, _type, value) => {
-      if (request.routeOptions.config.probe) return;
-      const delayMs = Math.round(Number(value));
-      shed(request, reply, `the server is overloaded (event-loop delay ${delayMs} ms)`, { reason: 'event_loop_delay', delayMs, limitMs: eventLoopDelayMs });
-    },
-  });
+  // Registered only when used: its delay monitor samples every 10 ms for as long as the process runs.
+  if (eventLoopDelayMs > 0) {
+    await app.register(underPressure, {
+      maxEventLoopDelay: eventLoopDelayMs,
+      // Twice a second: shedding starts and stops within half a second of the delay crossing the limit.
+      sampleInterval: 500,
+      pressureHandler: async (request, reply, _type, value) => {
+        if (request.routeOptions.config.probe) return;
+        const delayMs = Math.round(Number(value));
+        shed(request, reply, `the server is overloaded (event-loop delay ${delayMs} ms)`, { reason: 'event_loop_delay', delayMs, limitMs: eventLoopDelayMs });
+      },
+    });
+  }
   if (predictQueue > 0) {
     app.addHook('onRequest', async (request, reply) => {
       if (budgetOf(request.routeOptions.config) !== 'predict' || runner.waiting < predictQueue) return;
