@@ -29,6 +29,7 @@ import autocannon from 'autocannon';
 import { FewshotClient, startService, type RunningService } from '../scripts/lib/fewshot-client.js';
 import { asQuery, clusterVectors, fewShotTask } from '../scripts/lib/synthetic.js';
 import { runTsCell } from './child.js';
+import { exitWith, finish } from './service-bench.js';
 import { formatTable } from './table.js';
 
 const { values: args } = parseArgs({
@@ -390,7 +391,7 @@ async function main(): Promise<number> {
   process.once('SIGTERM', stopOnSignal);
 
   let failure: unknown = null;
-  let report = '';
+  let report: string | null = null;
   let json: Record<string, unknown> | null = null;
   try {
     const admin = service.client;
@@ -502,22 +503,7 @@ async function main(): Promise<number> {
   } catch (error) {
     failure = error;
   }
-  if (failure) log(`\nlast lines of the service log (${service.logFile}):\n${await service.logTail(15)}`);
-  const stopped = await service.stop({ keepLog: failure !== null });
-  log(`service stopped (exit ${stopped.exitCode ?? stopped.signal}) in ${(stopped.ms / 1000).toFixed(1)} s; data dir and Redis keys removed`);
-  process.stdout.write(report);
-  if (json && args.json) process.stdout.write(`${JSON.stringify({ ...json, serviceExit: stopped.exitCode })}\n`);
-  if (failure) {
-    log(`bench:load failed: ${failure instanceof Error ? failure.message : String(failure)}`);
-    return 1;
-  }
-  return stopped.exitCode === 0 ? 0 : 1;
+  return finish('bench:load', service, { failure, report, json }, args.json);
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    log(`bench:load failed: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(1);
-  },
-);
+exitWith('bench:load', main);
