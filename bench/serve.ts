@@ -25,6 +25,7 @@ import autocannon from 'autocannon';
 import { ALGORITHMS } from '../src/core/config.js';
 import { startService, type Algorithm, type Example, type FewshotClient, type RunningService } from '../scripts/lib/fewshot-client.js';
 import { asQuery, blobImages, clusterVectors, fewShotTask } from '../scripts/lib/synthetic.js';
+import { exitWith, finish } from './service-bench.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -502,22 +503,7 @@ async function main(): Promise<number> {
   }
   cancel.abort();
 
-  if (failure) log(`\nlast lines of the service log (${service.logFile}):\n${await service.logTail(15)}`);
-  const stopped = await service.stop({ keepLog: failure !== null });
-  log(`service stopped (exit ${stopped.exitCode ?? stopped.signal}) in ${(stopped.ms / 1000).toFixed(1)} s; data dir and Redis keys removed`);
-  if (report) process.stdout.write(report);
-  if (json && args.json) process.stdout.write(`${JSON.stringify({ ...json, serviceExit: stopped.exitCode })}\n`);
-  if (failure) {
-    log(`bench:serve failed: ${failure instanceof Error ? failure.message : String(failure)}`);
-    return 1;
-  }
-  return stopped.exitCode === 0 ? 0 : 1;
+  return finish('bench:serve', service, { failure, report, json }, args.json);
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    log(`bench:serve failed: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(1);
-  },
-);
+exitWith('bench:serve', main);

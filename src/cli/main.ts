@@ -41,17 +41,26 @@ const positiveInt = (value: string | undefined, flag: string): number | undefine
   return n;
 };
 
-/** Runs until SIGTERM/SIGINT, then stops everything gracefully. */
+/** Runs until SIGTERM/SIGINT, then stops everything gracefully (exit 0); a second signal stops at once (exit 1). */
 async function serve(config: ServiceConfig, log: Logger, run: { api: boolean; worker: boolean }) {
   const redis = await locateRedis(config, log, { startPrivate: run.api && run.worker });
   const running = await start(config, redis.url, log, run);
   let stopping = false;
   const stop = async (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      log.warn({ signal }, 'second signal: stopping without waiting');
+      process.exit(1);
+    }
     stopping = true;
     log.info({ signal }, 'shutting down');
-    await running.close();
-    await redis.stop();
+    try {
+      await running.close();
+      await redis.stop();
+    } catch (error) {
+      log.error({ err: error }, 'shutting down failed');
+      process.exit(1);
+    }
+    log.info('stopped');
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));

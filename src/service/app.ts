@@ -6,7 +6,9 @@ import type { AppDeps } from './deps.js';
 import { installAuth } from './plugins/auth.js';
 import { installContentTypes } from './plugins/content-types.js';
 import { installDocs } from './plugins/docs.js';
+import { installDrain } from './plugins/drain.js';
 import { installErrorHandling } from './plugins/errors.js';
+import { installLoadShedding } from './plugins/load-shedding.js';
 import { installMetrics } from './plugins/metrics.js';
 import { installQueueBoard } from './plugins/queue-board.js';
 import { installRateLimit } from './plugins/rate-limit.js';
@@ -31,11 +33,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     requestIdHeader: 'x-request-id',
     // Off unless configured: otherwise any client could pick its address (and its rate-limit bucket).
     trustProxy: config.trustProxy,
+    // The drain (plugins/drain.ts) answers while the server shuts down, in the one error shape.
+    return503OnClosing: false,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
   installErrorHandling(app);
+  // First of the request hooks: refusing work must not wait for Redis (auth, rate limits).
+  installDrain(app, config.shedding.retryAfterSeconds);
+  await installLoadShedding(app, config, deps.runner);
   await installSecurityHeaders(app, config.corsOrigins);
   // Before every route: the auth hook sees each route's scope, the limiter runs after it.
   installAuth(app, deps.keys, config.auth.enabled);

@@ -36,12 +36,21 @@ const EnvSchema = z.object({
   /** Loaded models kept in memory by the prediction process. */
   FEWSHOT_MODEL_CACHE_SIZE: int(4, 1),
   FEWSHOT_PREDICT_TIMEOUT_MS: int(120_000, 100),
+  /** Load shedding (503 + Retry-After): above this event-loop delay (mean over half a second), every route but the health checks; 0 = off. */
+  FEWSHOT_SHED_EVENT_LOOP_DELAY_MS: int(50),
+  /** ... and the prediction routes while this many predictions wait for the prediction process; 0 = off. */
+  FEWSHOT_SHED_PREDICT_QUEUE: int(64),
+  FEWSHOT_SHED_RETRY_AFTER_SECONDS: int(2, 1),
+  /** On SIGTERM: how long requests in flight may take to finish (new ones get 503) before the server closes anyway. */
+  FEWSHOT_DRAIN_TIMEOUT_MS: int(25_000),
   /** BullMQ lock: a worker that stops renewing it (killed) is noticed after about this long. */
   FEWSHOT_JOB_LOCK_MS: int(30_000, 1000),
   FEWSHOT_STALLED_INTERVAL_MS: int(30_000, 500),
   /** How many times a job may be recovered after its worker died before it is failed. */
   FEWSHOT_MAX_STALLED: int(5, 0),
   FEWSHOT_WORKER_CONCURRENCY: int(1, 1),
+  /** Niceness of the training processes: beside an API (serve --with-worker) predictions come first. */
+  FEWSHOT_TRAIN_NICENESS: int(10).pipe(z.number().max(19)),
   /** Finished jobs kept in Redis: at most this many, for at most this long. */
   FEWSHOT_KEEP_JOBS: int(1000, 1),
   FEWSHOT_KEEP_JOBS_SECONDS: int(30 * 24 * 3600, 60),
@@ -117,11 +126,18 @@ function toConfig(env: z.output<typeof EnvSchema>) {
     adaptationTtlSeconds: env.FEWSHOT_ADAPTATION_TTL_SECONDS,
     modelCacheSize: env.FEWSHOT_MODEL_CACHE_SIZE,
     predictTimeoutMs: env.FEWSHOT_PREDICT_TIMEOUT_MS,
+    shedding: {
+      eventLoopDelayMs: env.FEWSHOT_SHED_EVENT_LOOP_DELAY_MS,
+      predictQueue: env.FEWSHOT_SHED_PREDICT_QUEUE,
+      retryAfterSeconds: env.FEWSHOT_SHED_RETRY_AFTER_SECONDS,
+    },
+    drainTimeoutMs: env.FEWSHOT_DRAIN_TIMEOUT_MS,
     jobs: {
       lockMs: env.FEWSHOT_JOB_LOCK_MS,
       stalledIntervalMs: env.FEWSHOT_STALLED_INTERVAL_MS,
       maxStalled: env.FEWSHOT_MAX_STALLED,
       concurrency: env.FEWSHOT_WORKER_CONCURRENCY,
+      niceness: env.FEWSHOT_TRAIN_NICENESS,
       keep: { count: env.FEWSHOT_KEEP_JOBS, age: env.FEWSHOT_KEEP_JOBS_SECONDS },
       checkpointUploadAttempts: env.FEWSHOT_CHECKPOINT_UPLOAD_ATTEMPTS,
       healthPort: env.FEWSHOT_WORKER_HEALTH_PORT,

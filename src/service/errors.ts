@@ -11,6 +11,8 @@ export type ServiceErrorCode =
   | 'payload_too_large'
   | 'rate_limited'
   | 'not_ready'
+  | 'overloaded'
+  | 'shutting_down'
   | 'storage_unavailable';
 
 const STATUS: Record<ServiceErrorCode, number> = {
@@ -23,6 +25,8 @@ const STATUS: Record<ServiceErrorCode, number> = {
   payload_too_large: 413,
   rate_limited: 429,
   not_ready: 503,
+  overloaded: 503,
+  shutting_down: 503,
   storage_unavailable: 503,
 };
 

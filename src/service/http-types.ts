@@ -145,4 +145,6 @@ export interface Readiness {
   redis: { ok: boolean; latencyMs: number | null; error?: string };
   backend: Backend & { error?: string };
   workers: { count: number; names: string[] };
+  /** Present while the server shuts down. */
+  draining?: true;
 }

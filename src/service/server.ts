@@ -61,6 +61,17 @@ export async function start(config: ServiceConfig, redisUrl: string, log: Logger
   const url = await app.listen({ port: config.port, host: config.host });
   log.info({ storage: deps.storage.location, trustProxy: Boolean(config.trustProxy), cors: config.corsOrigins }, 'API listening');
   let closing = false;
+  const drainAndClose = async () => {
+    const { drainTimeoutMs } = config;
+    log.info({ drainTimeoutMs }, 'draining: new requests get 503 while those in flight finish');
+    const abandoned = await app.lifecycle.drain(drainTimeoutMs);
+    const closed = app.close();
+    if (abandoned > 0) {
+      log.warn({ abandoned, drainTimeoutMs }, 'requests still in flight at the drain deadline: closing their connections');
+      app.server.closeAllConnections();
+    }
+    await closed;
+  };
   // Load the backend now, not on the first prediction.
   deps.runner.start().catch((error: unknown) => {
     if (!closing) log.error({ err: error }, 'the prediction backend failed to start');
@@ -69,9 +80,9 @@ export async function start(config: ServiceConfig, redisUrl: string, log: Logger
     url,
     async close() {
       closing = true;
-      // In parallel: the API lets requests in flight finish (and ends event streams) while
-      // running jobs stop at their next iteration and go back to the queue.
-      await Promise.all([app.close(), worker?.close()]);
+      // In parallel: the API drains (new requests 503, event streams end, requests in flight
+      // finish) while running jobs stop at their next iteration and go back to the queue.
+      await Promise.all([drainAndClose(), worker?.close()]);
       await deps.close();
     },
   };

@@ -44,6 +44,8 @@ export async function testEnv(overrides: Record<string, string> = {}): Promise<T
     FEWSHOT_RATE_LIMIT_PREDICT: '0',
     FEWSHOT_RATE_LIMIT_TRAIN: '0',
     FEWSHOT_RATE_LIMIT_READ: '0',
+    // Nor do they shed load when a busy test machine delays their event loop; load-shedding.test.ts sets its own limits.
+    FEWSHOT_SHED_EVENT_LOOP_DELAY_MS: '0',
     ...overrides,
   };
   const config = loadConfig(env);

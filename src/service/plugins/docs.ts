@@ -17,13 +17,15 @@ const isContentMap = (body: unknown): body is ContentMap =>
 
 const SECURITY: Record<string, string[]>[] = [{ bearerKey: [] }, { headerKey: [] }, { sessionCookie: [] }];
 
-/** What every route's declared scope and budget add to its document: who may call it, and its 401/403/429. */
+/** What every route's declared scope and budget add to its document: who may call it, and its 401/403/429/503. */
 const withAccess: SwaggerTransform = (document) => {
   const config = document.route.config;
   const scope = scopeOf(config);
   const refusals = {
     ...(scope === 'public' ? {} : { 401: ErrorResponse, 403: ErrorResponse }),
     ...(budgetOf(config) ? { 429: ErrorResponse } : {}),
+    // Load shed or the server draining (plugins/load-shedding.ts, plugins/drain.ts); health checks answer regardless.
+    ...(config?.probe ? {} : { 503: ErrorResponse }),
   };
   const schema = document.schema ?? {};
   return {

@@ -96,6 +96,11 @@ export class PredictionRunner {
     return this.child !== null;
   }
 
+  /** Requests waiting for the process (the one it is computing not counted). */
+  get waiting(): number {
+    return this.queue.length;
+  }
+
   async request<R extends Request>(request: R): Promise<Timed<Result<R>>> {
     await this.start();
     if (this.queue.length >= MAX_QUEUED) {

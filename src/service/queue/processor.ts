@@ -1,7 +1,7 @@
 // The sandboxed training processor: BullMQ forks a child process per concurrent job and runs
 // this there, so TensorFlow.js may block this event loop for as long as it likes while the
 // worker's own loop keeps renewing the job lock.
-import { hostname } from 'node:os';
+import { getPriority, hostname, setPriority } from 'node:os';
 import { WaitingError, type SandboxedJob } from 'bullmq';
 import { loadConfig } from '../config.js';
 import { initBackend, nativeFallbackNote, trainRun, type BackendInfo, type TrainResult } from '../core.js';
@@ -18,6 +18,8 @@ import { MetricSampler } from './metric-sampler.js';
 import { cancelKey, type StopReason, type TrainJobData, type TrainJobProgress, type TrainJobResult } from './types.js';
 
 const config = loadConfig();
+// Never below the worker's own priority: only root may raise one.
+setPriority(Math.max(getPriority(), config.jobs.niceness));
 const redis = createRedis(config.redisUrl ?? DEFAULT_REDIS_URL, 'client', 'fewshot-train');
 const storage = openStorage(config);
 const runs = new RunStorage(storage);

@@ -18,14 +18,14 @@ const READY_TIMEOUT_MS = 2000;
 export const healthRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, { deps }) => {
   app.get(
     '/healthz',
-    { config: { scope: 'public' }, schema: { summary: 'Liveness: the process answers', tags: ['health'], response: { 200: Health } } },
+    { config: { scope: 'public', probe: true }, schema: { summary: 'Liveness: the process answers', tags: ['health'], response: { 200: Health } } },
     async () => ({ status: 'ok' as const }),
   );
 
   app.get(
     '/readyz',
     {
-      config: { scope: 'public' },
+      config: { scope: 'public', probe: true },
       schema: {
         summary: 'Readiness: Redis answers, the storage can be used, and the prediction backend is up',
         tags: ['health'],
@@ -40,7 +40,8 @@ export const healthRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app
         within(deps.jobs.workers(), READY_TIMEOUT_MS, 'Redis'),
         within(deps.storage.check(), READY_TIMEOUT_MS * 2, `storage ${deps.storage.location}`),
       ]);
-      const ready = [redis, backend, storage].every((r) => r.status === 'fulfilled');
+      const { draining } = app.lifecycle;
+      const ready = !draining && [redis, backend, storage].every((r) => r.status === 'fulfilled');
       const body = {
         status: ready ? ('ready' as const) : ('not_ready' as const),
         redis:
@@ -54,6 +55,7 @@ export const healthRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app
           storage.status === 'fulfilled'
             ? { ok: true, location: deps.storage.location }
             : { ok: false, location: deps.storage.location, error: message(storage.reason) },
+        ...(draining ? { draining } : {}),
       };
       return reply.status(body.status === 'ready' ? 200 : 503).send(body);
     },

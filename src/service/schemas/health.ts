@@ -13,5 +13,6 @@ export const Readiness = z
     storage: z
       .object({ ok: z.boolean(), location: z.string(), error: z.string().optional() })
       .meta({ description: 'Where datasets and checkpoints live (a directory or s3://bucket/prefix), and whether it can be used' }),
+    draining: z.literal(true).optional().meta({ description: 'Present while the server shuts down: it refuses new requests (503) and finishes those in flight' }),
   })
   .meta({ id: 'Readiness' });

@@ -23,9 +23,11 @@ const jobRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, { deps }
   const { jobs, datasets, quotas } = deps;
   const visibleJob = async (request: FastifyRequest, id: string) => visible(principal(request), await jobs.get(id), 'job', id);
   const openStreams = new Set<() => void>();
-  app.addHook('preClose', async () => {
+  const endStreams = () => {
     for (const close of [...openStreams]) close();
-  });
+  };
+  app.lifecycle.onDrain(endStreams);
+  app.addHook('preClose', async () => endStreams());
 
   app.post(
     '',
