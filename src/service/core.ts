@@ -2,11 +2,15 @@
 export {
   ALGORITHMS,
   CHECKPOINT_MANIFEST,
+  checkModelBudget,
+  CORE_ERROR_CODES,
   CoreError,
   defaultTrainConfig,
   initBackend,
   loadPredictor,
+  MAX_MODEL_PARAMS,
   nativeFallbackNote,
+  planSampling,
   readManifest,
   trainRun,
   verifyCheckpoint,
@@ -27,6 +31,7 @@ export type {
   Modality,
   Predictor,
   Progress,
+  SamplingPlan,
   TrainConfig,
   TrainResult,
 } from '../core/index.js';

@@ -15,6 +15,9 @@ interface HttpError {
 
 const CORE_STATUS: Record<CoreErrorCode, number> = {
   invalid_data: 400,
+  degenerate_data: 422,
+  model_too_large: 422,
+  too_large: 413,
   unusable_support_set: 422,
   checkpoint_invalid: 500,
   backend_unavailable: 503,

@@ -61,6 +61,23 @@ export const Progress = z
   })
   .meta({ id: 'Progress' });
 
+const SplitSampling = z.object({
+  classes: z.int().meta({ description: 'Classes (with rotations, views) the split gives this part' }),
+  excluded: z.int().meta({ description: 'Of those, the classes left out of sampling: fewer examples than shots + queries' }),
+});
+
+export const Sampling = z
+  .object({
+    examplesPerClass: z.int().meta({ description: 'Examples a class needs to take part in an episode: shots + queries' }),
+    train: SplitSampling,
+    validation: SplitSampling,
+    test: SplitSampling,
+    excludedClasses: z
+      .array(z.object({ name: z.string(), examples: z.int(), split: z.enum(['train', 'validation', 'test']) }))
+      .meta({ description: 'The left-out classes (at most 20 listed)' }),
+  })
+  .meta({ id: 'Sampling', description: 'What the job samples from, decided when it was created' });
+
 export const Job = z
   .object({
     id: z.string(),
@@ -73,6 +90,7 @@ export const Job = z
     modelId: z.string().optional(),
     error: z.string().optional(),
     backend: z.object({ name: z.string(), device: z.string().nullable() }).optional(),
+    sampling: Sampling.optional(),
     attempts: z.int().meta({ description: 'Times a worker started this job (more than 1 after a worker died)' }),
     createdAt: Timestamp,
     startedAt: Timestamp.optional(),
