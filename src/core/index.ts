@@ -6,6 +6,7 @@ export { ALGORITHMS, DEFAULT_MODEL, defaultTrainConfig } from './config.js';
 export { CORE_ERROR_CODES, CoreError } from './errors.js';
 export type { CoreErrorCode } from './errors.js';
 export { initBackend, nativeFallbackNote } from './tensor/backend.js';
+export { liveTensors } from './tensor/tf.js';
 export type { BackendInfo, BackendOptions, BackendPreference } from './tensor/backend.js';
 export { MODALITIES } from './data/types.js';
 export { buildDataset, featurize, inferSpec } from './data/raw-examples.js';

@@ -6,7 +6,7 @@ import type { AppDeps } from './deps.js';
 import { installAuth } from './plugins/auth.js';
 import { installContentTypes } from './plugins/content-types.js';
 import { installDocs } from './plugins/docs.js';
-import { installErrorHandling } from './plugins/errors.js';
+import { frameworkErrors, installErrorHandling, MAX_PARAM_LENGTH } from './plugins/errors.js';
 import { installMetrics } from './plugins/metrics.js';
 import { installQueueBoard } from './plugins/queue-board.js';
 import { installRateLimit } from './plugins/rate-limit.js';
@@ -31,6 +31,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     requestIdHeader: 'x-request-id',
     // Off unless configured: otherwise any client could pick its address (and its rate-limit bucket).
     trustProxy: config.trustProxy,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

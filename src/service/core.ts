@@ -7,6 +7,7 @@ export {
   CoreError,
   defaultTrainConfig,
   initBackend,
+  liveTensors,
   loadPredictor,
   MAX_MODEL_PARAMS,
   nativeFallbackNote,
