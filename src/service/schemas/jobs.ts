@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ALGORITHMS } from '../core.js';
+import { ALGORITHMS, MAX_MODEL_PARAMS } from '../core.js';
 import { Timestamp } from './common.js';
 import { TextFeatures } from './datasets.js';
 
@@ -16,11 +16,17 @@ export const CreateJobBody = z
         hidden: z.array(positive().max(8192)).min(1).max(8).optional(),
         fusionDim: positive().max(4096).optional(),
       })
-      .optional(),
+      .optional()
+      .meta({ description: `Model sizes; a model over ${MAX_MODEL_PARAMS.toLocaleString('en')} parameters is refused (422 model_too_large)` }),
     episode: z
       .strictObject({ ways: z.int().min(2).max(100), shots: positive().max(100), queries: positive().max(100) })
       .partial()
-      .optional(),
+      .optional()
+      .meta({
+        description:
+          'Classes with fewer than shots + queries examples are left out of sampling (see the job\'s sampling); ' +
+          'a split left unable to form one episode is refused (422 degenerate_data)',
+      }),
     inner: z.strictObject({ steps: z.int().min(0).max(100), lr: rate() }).partial().optional(),
     outer: z
       .strictObject({ lr: rate(), metaBatchSize: positive().max(1024), iterations: positive().max(1_000_000) })
