@@ -23,7 +23,6 @@ const report = await runFuzz({
   concurrency: Number(args.concurrency),
   log: (line) => console.log(line),
 });
-const { memory } = report;
 console.log(
   `fuzz: ${report.requests} requests in ${report.seconds.toFixed(1)} s (${(report.requests / report.seconds).toFixed(0)}/s), ` +
     `${report.findings.length} findings, ${report.crashes} prediction-process exits`,
@@ -32,9 +31,10 @@ console.log(`  statuses: ${JSON.stringify(report.statuses)}`);
 console.log(`  strategies: ${JSON.stringify(report.kinds)}`);
 const slowest = Object.entries(report.secondsByOperation).sort((a, b) => b[1] - a[1]).slice(0, 12);
 console.log(`  slowest: ${slowest.map(([op, s]) => `${op} ${s.toFixed(1)} s`).join('; ')}`);
+const { before, after } = report.memory;
 console.log(
-  `  memory after GC: heap ${memory.heapBeforeMB} -> ${memory.heapAfterMB} MB, rss ${memory.rssBeforeMB} -> ${memory.rssAfterMB} MB, ` +
-    `prediction process: tensors ${memory.childTensorsBefore} -> ${memory.childTensorsAfter}, rss ${memory.childRssBeforeMB} -> ${memory.childRssAfterMB} MB`,
+  `  memory after GC: heap ${before.heapMB} -> ${after.heapMB} MB, rss ${before.rssMB} -> ${after.rssMB} MB, ` +
+    `prediction process: tensors ${before.childTensors} -> ${after.childTensors}, rss ${before.childRssMB} -> ${after.childRssMB} MB`,
 );
 if (report.errorLogs.length) console.log(`  error logs: ${report.errorLogs.join(' | ')}`);
 if (args.json) console.log(JSON.stringify(report));

@@ -1,11 +1,12 @@
 // Degenerate data is refused when it arrives or when the job is created, never by a worker
 // that fails later: too-small classes, splits that cannot fill an episode, oversized models,
-// uninformative modalities, NaN, zip bombs and PNG decompression bombs.
+// uninformative modalities, NaN, zip bombs and PNG decompression bombs. And hostile input the
+// fuzzer found answers in the one error shape, never a 500.
 import assert from 'node:assert/strict';
-import { deflateSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 import { zipSync } from 'fflate';
 import sharp from 'sharp';
+import { claimSize, pngBomb } from '../helpers/bombs.js';
 import { startApp, testEnv, type TestApp, type TestEnv } from './helpers.js';
 
 /** `perClass[i]` examples of class c<i>, vectors around a per-class centre. */
@@ -21,32 +22,7 @@ const job = (datasetId: string, extra: object = {}) => ({
   ...extra,
 });
 
-/** A PNG header claiming `width` x `height` with a tiny IDAT: a decompression bomb by its header. */
-function pngBomb(width: number, height: number): Buffer {
-  const chunk = (type: string, data: Buffer) => {
-    const length = Buffer.alloc(4);
-    length.writeUInt32BE(data.length);
-    return Buffer.concat([length, Buffer.from(type, 'ascii'), data, Buffer.alloc(4)]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 8; // depth
-  ihdr[9] = 0; // gray
-  const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-  return Buffer.concat([signature, chunk('IHDR', ihdr), chunk('IDAT', deflateSync(Buffer.alloc(1024))), chunk('IEND', Buffer.alloc(0))]);
-}
-
-/** Sets every declared uncompressed size in a zip's central directory to `size`: a bomb by its directory. */
-function claimSize(zip: Uint8Array, size: number): Buffer {
-  const out = Buffer.from(zip);
-  for (let at = 0; at + 4 <= out.length; at++) {
-    if (out.readUInt32LE(at) === 0x02014b50) out.writeUInt32LE(size, at + 24);
-  }
-  return out;
-}
-
-describe('degenerate data refused up front', () => {
+describe('degenerate and hostile input refused up front', () => {
   let env: TestEnv;
   let t: TestApp;
   const upload = (body: object) => t.api.post('/v1/datasets').send(body);
@@ -153,5 +129,39 @@ describe('degenerate data refused up front', () => {
     const res = await t.api.post('/v1/datasets?imageSize=512&channels=3').send({ name: 'big', examples: many }).expect(413);
     assert.equal(res.body.error.code, 'too_large');
     assert.match(res.body.error.message, /imageSize/);
+  });
+
+  const inject = (opts: { method?: string; url: string; headers?: Record<string, string>; payload?: string }) =>
+    t.app.inject({ method: (opts.method ?? 'GET') as 'GET', url: opts.url, headers: opts.headers, payload: opts.payload });
+  const admin = () => ({ authorization: `Bearer ${t.adminKey}` });
+
+  // Regressions the fuzzer found, each pinned by a plain request.
+  test('a badly percent-encoded session cookie is a 401, not a 500', async () => {
+    const res = await inject({ url: '/v1/datasets', headers: { cookie: 'fewshot_key=%zz' } });
+    assert.equal(res.statusCode, 401);
+    assert.equal(res.json().error.code, 'unauthorized');
+  });
+
+  test('URLs the router refuses answer in the one error shape', async () => {
+    const bad = await inject({ url: '/v1/%E0%A4%A', headers: admin() });
+    assert.equal(bad.statusCode, 400);
+    assert.deepEqual(Object.keys(bad.json()), ['error']);
+    assert.equal(bad.json().error.code, 'validation_failed');
+    for (const length of [150, 1000]) {
+      const long = await inject({ url: `/v1/jobs/${'x'.repeat(length)}`, headers: admin() });
+      assert.equal(long.statusCode, 400, `id of ${length}`);
+      assert.equal(long.json().error.code, 'validation_failed');
+    }
+  });
+
+  test('numbers beyond 32-bit floats are a 400 naming the example', async () => {
+    const res = await inject({
+      method: 'POST',
+      url: '/v1/datasets',
+      headers: { ...admin(), 'content-type': 'application/json' },
+      payload: JSON.stringify({ name: 'big', examples: [{ label: 'a', vector: [1, 2] }, { label: 'b', vector: [1e39, 2] }] }),
+    });
+    assert.equal(res.statusCode, 400);
+    assert.match(res.json().error.message, /^example 1: vector has a value beyond the 32-bit float range/);
   });
 });

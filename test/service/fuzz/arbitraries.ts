@@ -2,9 +2,9 @@
 // schema-valid but extreme, and invalid ones (wrong types, missing and extra fields, huge
 // arrays and strings, NaN/Infinity, bad base64/PNG/JPEG/zip, bombs, deep nesting, wrong
 // content types, unknown ids, duplicate and unicode labels).
-import { deflateSync } from 'node:zlib';
 import fc from 'fast-check';
 import { zipSync } from 'fflate';
+import { claimSize, pngBomb } from '../../helpers/bombs.js';
 import type { ApiSpec, Operation, Schema } from './spec.js';
 
 export interface FuzzRequest {
@@ -34,28 +34,6 @@ const SMALL_STRING = 24;
 const LABELS = ['a', 'b', 'A', 'ａ', 'é', 'e\u0301', '猫', '🐈', 'مرحبا', 'x'.repeat(200), ' a', 'a ', '\u0000', '\u202etxt', 'constructor', '__proto__'];
 const UNICODE = fc.constantFrom('', ' ', '\u0000', '\uffff', '\ud800', '🐈‍⬛', 'e\u0301', '\u202e', 'Ω≈ç√', '<script>', '../../etc/passwd', '%00', '${x}');
 const EXTREME_NUMBERS = [0, -0, 1, -1, 5e-324, 1e308, -1e308, 2 ** 53, -(2 ** 53), 3.4e38, 1e-45];
-
-/** A PNG whose header claims `side` x `side` gray pixels over a tiny IDAT: a decompression bomb. */
-function pngBomb(side: number): Buffer {
-  const chunk = (type: string, data: Buffer) => {
-    const length = Buffer.alloc(4);
-    length.writeUInt32BE(data.length);
-    return Buffer.concat([length, Buffer.from(type, 'ascii'), data, Buffer.alloc(4)]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(side, 0);
-  ihdr.writeUInt32BE(side, 4);
-  ihdr[8] = 8;
-  const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-  return Buffer.concat([signature, chunk('IHDR', ihdr), chunk('IDAT', deflateSync(Buffer.alloc(4096))), chunk('IEND', Buffer.alloc(0))]);
-}
-
-/** A zip whose directory claims `bytes` uncompressed per entry. */
-function claimSize(zip: Uint8Array, bytes: number): Buffer {
-  const out = Buffer.from(zip);
-  for (let at = 0; at + 4 <= out.length; at++) if (out.readUInt32LE(at) === 0x02014b50) out.writeUInt32LE(bytes, at + 24);
-  return out;
-}
 
 function imageArb(ctx: FuzzContext): fc.Arbitrary<string> {
   const png = fc.constantFrom(...ctx.pngs);

@@ -46,17 +46,15 @@ export interface FuzzReport {
   /** Prediction process exits and error-level log lines while fuzzing. */
   crashes: number;
   errorLogs: string[];
-  /** The API process after GC; the prediction process's live tensors and RSS. */
-  memory: {
-    heapBeforeMB: number;
-    heapAfterMB: number;
-    rssBeforeMB: number;
-    rssAfterMB: number;
-    childTensorsBefore: number;
-    childTensorsAfter: number;
-    childRssBeforeMB: number;
-    childRssAfterMB: number;
-  };
+  memory: { before: MemorySnapshot; after: MemorySnapshot };
+}
+
+/** The API process after GC; the prediction process's live tensors and RSS. */
+export interface MemorySnapshot {
+  heapMB: number;
+  rssMB: number;
+  childTensors: number;
+  childRssMB: number;
 }
 
 /** Requests are generated in chunks of this many (seed + chunk), so memory stays flat however many are asked for. */
@@ -196,7 +194,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
     findings: [],
     crashes: 0,
     errorLogs: [],
-    memory: { heapBeforeMB: 0, heapAfterMB: 0, rssBeforeMB: 0, rssAfterMB: 0, childTensorsBefore: 0, childTensorsAfter: 0, childRssBeforeMB: 0, childRssAfterMB: 0 },
+    memory: { before: { heapMB: 0, rssMB: 0, childTensors: 0, childRssMB: 0 }, after: { heapMB: 0, rssMB: 0, childTensors: 0, childRssMB: 0 } },
   };
   try {
     const ctx = await setUp(t, env);
@@ -206,16 +204,15 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
       { weight: 1, arbitrary: strayArb(ctx) },
     );
     const forbidden = [env.config.dataDir, tmpdir() + '/', process.cwd(), 'node_modules'];
-    const settle = () => {
+    const snapshot = async (): Promise<MemorySnapshot> => {
       for (let i = 0; i < 3; i++) gc();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      gc();
+      const { heapUsed, rss } = process.memoryUsage();
+      const child = await t.deps.runner.request({ op: 'memory' });
+      return { heapMB: mb(heapUsed), rssMB: mb(rss), childTensors: child.tensors, childRssMB: mb(child.rss) };
     };
-    settle();
-    const before = process.memoryUsage();
-    report.memory.heapBeforeMB = mb(before.heapUsed);
-    report.memory.rssBeforeMB = mb(before.rss);
-    const childBefore = await t.deps.runner.request({ op: 'memory' });
-    report.memory.childTensorsBefore = childBefore.tensors;
-    report.memory.childRssBeforeMB = mb(childBefore.rss);
+    report.memory.before = await snapshot();
     const logsBefore = logLines.length;
     const started = performance.now();
 
@@ -262,15 +259,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
     const ok = await t.app.inject({ method: 'POST', url: `/v1/adaptations/${ctx.ids.adaptation}/predict`, headers: { authorization: `Bearer ${ctx.keys.admin}` }, payload: { queries: [{ vector: [0, 0, 0, 0] }] } });
     if (ok.statusCode !== 200) report.findings.push({ index: -1, problem: `a plain prediction after the run answered ${ok.statusCode}`, request: 'POST /v1/adaptations/<id>/predict', status: ok.statusCode, body: ok.body.slice(0, 400) });
     for (const id of created) await t.app.inject({ method: 'DELETE', url: `/v1/adaptations/${id}`, headers: { authorization: `Bearer ${ctx.keys.admin}` } });
-    settle();
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    settle();
-    const after = process.memoryUsage();
-    report.memory.heapAfterMB = mb(after.heapUsed);
-    report.memory.rssAfterMB = mb(after.rss);
-    const childAfter = await t.deps.runner.request({ op: 'memory' });
-    report.memory.childTensorsAfter = childAfter.tensors;
-    report.memory.childRssAfterMB = mb(childAfter.rss);
+    report.memory.after = await snapshot();
     return report;
   } finally {
     await t.close();
