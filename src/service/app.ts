@@ -7,7 +7,7 @@ import { installAuth } from './plugins/auth.js';
 import { installContentTypes } from './plugins/content-types.js';
 import { installDocs } from './plugins/docs.js';
 import { installDrain } from './plugins/drain.js';
-import { installErrorHandling } from './plugins/errors.js';
+import { frameworkErrors, installErrorHandling, MAX_PARAM_LENGTH } from './plugins/errors.js';
 import { installLoadShedding } from './plugins/load-shedding.js';
 import { installMetrics } from './plugins/metrics.js';
 import { installQueueBoard } from './plugins/queue-board.js';
@@ -35,6 +35,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     trustProxy: config.trustProxy,
     // The drain (plugins/drain.ts) answers while the server shuts down, in the one error shape.
     return503OnClosing: false,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

@@ -185,7 +185,8 @@ describe('datasets', () => {
 describe('jobs without a worker', () => {
   let datasetId: string;
   before(async () => {
-    datasetId = await uploadClusters(app.api, { classes: 6, perClass: 5, dim: 4, noise: 0.1, seed: 2 });
+    // 16 per class: the default episode (1 shot + 15 queries) must fit, or the job is refused (422).
+    datasetId = await uploadClusters(app.api, { classes: 6, perClass: 16, dim: 4, noise: 0.1, seed: 2 });
   });
 
   test('POST /v1/jobs → 202 queued, with defaults filled in', async () => {
@@ -292,7 +293,7 @@ describe('shutdown', () => {
     const server = await startApp(own.config);
     try {
       const dataset = await server.api.post('/v1/datasets').send({ name: 'shutdown', examples: clusters({ classes: 3, perClass: 4, dim: 2, noise: 0.3, seed: 1 }) }).expect(201);
-      const { body } = await server.api.post('/v1/jobs').send({ datasetId: dataset.body.id, algorithm: 'protonet', episode: { ways: 2 } }).expect(202);
+      const { body } = await server.api.post('/v1/jobs').send({ datasetId: dataset.body.id, algorithm: 'protonet', episode: { ways: 2, queries: 3 } }).expect(202);
       // No worker runs here, so the job stays queued and its stream would stay open.
       const stream = server.api.get(`/v1/jobs/${body.id}/events`).then((r) => r.text);
       await new Promise((resolve) => setTimeout(resolve, 300));

@@ -9,7 +9,7 @@ import supertest from 'supertest';
 import { buildApp } from '../../src/service/app.js';
 import { loadConfig, type ServiceConfig } from '../../src/service/config.js';
 import { createDeps, type AppDeps } from '../../src/service/deps.js';
-import { createLogger } from '../../src/service/logger.js';
+import { createLogger, type Logger } from '../../src/service/logger.js';
 import type { Redis } from 'ioredis';
 import { startTrainWorker } from '../../src/service/queue/worker.js';
 import { createRedis, DEFAULT_REDIS_URL } from '../../src/service/redis.js';
@@ -75,8 +75,9 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function startApp(config: ServiceConfig): Promise<TestApp> {
-  const deps = createDeps(config, REDIS_URL, createLogger(config.logLevel, 'test-api'));
+/** `log`: where the app logs (by default at the configured level, silent in tests). */
+export async function startApp(config: ServiceConfig, log: Logger = createLogger(config.logLevel, 'test-api')): Promise<TestApp> {
+  const deps = createDeps(config, REDIS_URL, log);
   const app = await buildApp(deps);
   await app.ready();
   const as = (key?: string) => (key ? supertest.agent(app.server).set('authorization', `Bearer ${key}`) : supertest.agent(app.server));

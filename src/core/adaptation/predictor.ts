@@ -38,6 +38,17 @@ function withoutUnseenModalities(support: FeatureRows, query: FeatureRows): Feat
   return { ...query, present };
 }
 
+/**
+ * Inputs can be finite yet large enough that the network overflows (a vector of 1e30s): the
+ * scores come out NaN. That is the input's fault, so it is refused as such, not served.
+ */
+function finiteScores(scores: Float32Array): Float32Array {
+  if (!scores.every(Number.isFinite)) {
+    throw new CoreError('invalid_data', 'the model cannot score these examples: their values are so large that its computation overflows');
+  }
+  return scores;
+}
+
 export async function loadPredictor(checkpointPath: string): Promise<Predictor> {
   const manifest = await readManifest(checkpointPath);
   const { config, spec } = manifest;
@@ -58,7 +69,7 @@ export async function loadPredictor(checkpointPath: string): Promise<Predictor> 
       const task = learner.adapt(params, support, labels, ways, steps);
       return {
         ways,
-        predict: (query) => task.predict(withoutUnseenModalities(support, query)),
+        predict: async (query) => finiteScores(await task.predict(withoutUnseenModalities(support, query))),
         dispose: () => task.dispose(),
       };
     },

@@ -49,6 +49,28 @@ function isImagePath(path: string): boolean {
   );
 }
 
+/** Bounds on what one zip may inflate to: a zip bomb is refused from its directory, before any inflating. */
+export const ZIP_LIMITS = { entries: 200_000, bytes: 512 * 1024 * 1024 };
+
+/** A filter for unzipSync that refuses archives beyond ZIP_LIMITS (declared sizes also bound what fflate allocates). */
+function boundedImages(): (file: { name: string; originalSize: number }) => boolean {
+  let entries = 0;
+  let bytes = 0;
+  return (file) => {
+    if (!isImagePath(file.name)) return false;
+    entries += 1;
+    bytes += file.originalSize;
+    if (entries > ZIP_LIMITS.entries || bytes > ZIP_LIMITS.bytes) {
+      throw new CoreError(
+        'too_large',
+        `the zip holds more than ${ZIP_LIMITS.entries} images or ${ZIP_LIMITS.bytes} bytes of them uncompressed`,
+        { limits: ZIP_LIMITS },
+      );
+    }
+    return true;
+  };
+}
+
 /** The zip is only inflated on a cache miss; its size and mtime are the fingerprint. */
 function listZip(path: string, size: number, mtimeMs: number): Listing {
   return {
@@ -56,9 +78,11 @@ function listZip(path: string, size: number, mtimeMs: number): Listing {
     entries: async () => {
       let files;
       try {
-        files = unzipSync(await readFile(path), { filter: (file) => isImagePath(file.name) });
+        files = unzipSync(await readFile(path), { filter: boundedImages() });
       } catch (error) {
-        throw new CoreError('invalid_data', `cannot read zip ${path}: ${(error as Error).message}`);
+        if (error instanceof CoreError) throw error;
+        // The message names the archive by its base name only: uploads live in a server directory.
+        throw new CoreError('invalid_data', `cannot read zip ${basename(path)}: ${(error as Error).message}`);
       }
       return Object.entries(files).map(([name, bytes]) => ({ path: name, read: async () => bytes }));
     },
@@ -117,7 +141,7 @@ export async function loadImageFolder(source: string, opts: ImageFolderOptions =
   }
 
   const entries = await listing.entries();
-  if (entries.length === 0) throw new CoreError('invalid_data', `no images found in ${source}`);
+  if (entries.length === 0) throw new CoreError('invalid_data', `no images found in ${basename(source)} (expected <class>/<image>.png|jpg)`);
   const dataset = await decodeEntries(name, entries, spec);
   if (cachePath) {
     await mkdir(dirname(cachePath), { recursive: true });

@@ -12,8 +12,12 @@ export interface RawPixels {
   data: Uint8Array;
 }
 
-/** sharp's default limit, so both decoders refuse the same decompression bombs. */
-export const MAX_PIXELS = 0x3fff * 0x3fff;
+/**
+ * Pixels one image may have, in both decoders (sharp is handed it too), so a decompression
+ * bomb (a few hundred KB that inflate to gigabytes) is refused from its header. 25 megapixels
+ * covers a phone photo; sharp's own default (268M) would let one request take gigabytes.
+ */
+export const MAX_PIXELS = 25_000_000;
 
 const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 const SAMPLES_PER_PIXEL: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };

@@ -125,7 +125,16 @@ export async function featurize(
     }
     col.present[i] = 1;
   });
+  rejectOverflow(rows);
   return rows;
+}
+
+/** Values that are finite as JSON numbers but not as float32 (1e39) would reach the model as Infinity. */
+function rejectOverflow(rows: FeatureRows): void {
+  for (const col of columns(rows)) {
+    const bad = col.data.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) throw fail(Math.floor(bad / col.width), `${col.modality} has a value beyond the 32-bit float range (±3.4e38)`);
+  }
 }
 
 /**

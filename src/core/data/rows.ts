@@ -73,9 +73,20 @@ export function columns(rows: FeatureRows): ModalityColumn[] {
   });
 }
 
+/** Floats one set of rows may hold (2 GiB): a body of many tiny images at ?imageSize=512 must not take the process down. */
+export const MAX_ROW_FLOATS = 2 ** 29;
+
 /** Zeroed rows (every modality absent) ready to be written into. */
 export function allocateRows(spec: InputSpec, n: number): FeatureRows {
   validateSpec(spec);
+  const perRow = specModalities(spec).reduce((sum, modality) => sum + modalityWidth(spec, modality), 0);
+  if (n * perRow > MAX_ROW_FLOATS) {
+    throw new CoreError(
+      'too_large',
+      `${n} examples of ${perRow} numbers each exceed the limit of ${MAX_ROW_FLOATS} numbers; use fewer examples or a smaller imageSize`,
+      { examples: n, perExample: perRow, limit: MAX_ROW_FLOATS },
+    );
+  }
   return fromColumns(
     spec,
     n,

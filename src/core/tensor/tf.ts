@@ -11,6 +11,9 @@ createRequire(import.meta.url)('@tensorflow/tfjs-core/dist/register_all_gradient
 registerSecondOrderGradients(tf);
 
 export { tf };
+
+/** Tensors alive now, for probes that check every tensor is disposed (0 before a backend exists). */
+export const liveTensors = (): number => (tf.engine().backendName ? tf.memory().numTensors : 0);
 export type Tensor = tf.Tensor;
 export type Scalar = tf.Scalar;
 export type Tensor2D = tf.Tensor2D;

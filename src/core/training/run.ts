@@ -3,14 +3,13 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tf, type Tensor } from '../tensor/tf.js';
-import type { DataSplit, EvaluationReport, Progress, TrainResult, TrainRunOptions } from '../api.js';
-import type { TrainConfig } from '../config.js';
+import type { EvaluationReport, Progress, TrainResult, TrainRunOptions } from '../api.js';
 import type { ClassDataset } from '../data/types.js';
 import { CoreError } from '../errors.js';
 import { learnerFor } from '../learners/from-config.js';
 import { Random } from '../random.js';
 import { EpisodeSampler } from '../episodes/sampler.js';
-import { splitClasses, withRotations } from '../episodes/splits.js';
+import { runSplit, usableSplit } from '../episodes/plan.js';
 import { readCheckpoint, readManifest, updateManifest, writeCheckpoint, type RunMetrics } from '../checkpoint/checkpoint.js';
 import { textFeaturesFiles } from '../checkpoint/text-features.js';
 import { checkpointName, pruneCheckpoints, readPointer, writePointer } from '../checkpoint/run-dir.js';
@@ -23,17 +22,11 @@ import { runText } from './run-text.js';
 import { backendName } from '../tensor/backend.js';
 
 
-/** The dataset's own split when its publisher defines one, else config.split's fractions. */
-function makeSplit(dataset: ClassDataset, config: TrainConfig): DataSplit {
-  const split = dataset.split ?? splitClasses(dataset.classNames.length, config.split, new Random(streamSeed(config.seed, 'init')));
-  const rotate = config.rotations && dataset.rows.spec.image !== undefined;
-  return {
-    train: withRotations(split.train, rotate),
-    validation: withRotations(split.validation, rotate),
-    // Rotations augment the classes learnt from; test classes stay as drawn (Lake et al.'s
-    // evaluation, and the PyTorch reference's default).
-    test: withRotations(split.test, false),
-  };
+/** Examples per class of `dataset`. */
+function classSizes(dataset: ClassDataset): Int32Array {
+  const counts = new Int32Array(dataset.classNames.length);
+  for (const label of dataset.labels) counts[label]++;
+  return counts;
 }
 
 export async function trainRun(opts: TrainRunOptions): Promise<TrainResult> {
@@ -42,7 +35,14 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainResult> {
   const pointer = opts.resume ? await readPointer(dir, 'latest') : null;
   const latest = pointer && join(dir, pointer.checkpoint);
   const resumed = latest ? await readManifest(latest) : null;
-  const split = resumed?.split ?? opts.split ?? makeSplit(opts.dataset, opts.config);
+  // Classes too small for an episode are left out of sampling (the service refuses a job that
+  // keeps too few of them before it is queued: episodes/plan.ts).
+  const sizes = classSizes(opts.dataset);
+  const split = usableSplit(
+    resumed?.split ?? opts.split ?? runSplit(sizes.length, opts.dataset.split, opts.dataset.rows.spec.image !== undefined, opts.config),
+    (classId) => sizes[classId],
+    opts.config,
+  );
   const { dataset, config, text } = await runText(opts.dataset, opts.config, split, resumed && { path: latest!, manifest: resumed });
   const textFiles = text ? textFeaturesFiles(text) : null;
   const learner = learnerFor(dataset.rows.spec, config);

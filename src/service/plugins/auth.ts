@@ -29,7 +29,13 @@ export interface DeclaredRoute {
 function cookie(request: FastifyRequest, name: string): string | null {
   for (const part of (request.headers.cookie ?? '').split(';')) {
     const [key, ...value] = part.trim().split('=');
-    if (key === name) return decodeURIComponent(value.join('='));
+    if (key !== name) continue;
+    try {
+      return decodeURIComponent(value.join('='));
+    } catch {
+      // Badly percent-encoded: a credential that cannot be any key, refused like a wrong one.
+      return value.join('=');
+    }
   }
   return null;
 }

@@ -17,10 +17,20 @@ const isContentMap = (body: unknown): body is ContentMap =>
 
 const SECURITY: Record<string, string[]>[] = [{ bearerKey: [] }, { headerKey: [] }, { sessionCookie: [] }];
 
-/** What every route's declared scope and budget add to its document: who may call it, and its 401/403/429/503. */
+/**
+ * What every route's declared scope and budget add to its document: who may call it, and its
+ * 401/403/429/503; and what the framework answers for it: 400 when it validates anything, 413 and
+ * 415 when it takes a body.
+ */
 const withAccess: SwaggerTransform = (document) => {
   const config = document.route.config;
   const scope = scopeOf(config);
+  const given = document.schema ?? {};
+  const validates = (['body', 'querystring', 'params', 'headers'] as const).some((part) => given[part] !== undefined);
+  const framework = {
+    ...(validates ? { 400: ErrorResponse } : {}),
+    ...(given.body !== undefined ? { 413: ErrorResponse, 415: ErrorResponse } : {}),
+  };
   const refusals = {
     ...(scope === 'public' ? {} : { 401: ErrorResponse, 403: ErrorResponse }),
     ...(budgetOf(config) ? { 429: ErrorResponse } : {}),
@@ -33,7 +43,7 @@ const withAccess: SwaggerTransform = (document) => {
     schema: {
       ...schema,
       ...(scope === 'public' ? { security: [] } : { description: [schema.description, `Needs a key of scope \`${scope}\` or above.`].filter(Boolean).join('\n\n') }),
-      ...(Object.keys(refusals).length ? { response: { ...(schema.response as object), ...refusals } } : {}),
+      ...(Object.keys(refusals).length || Object.keys(framework).length ? { response: { ...framework, ...(schema.response as object), ...refusals } } : {}),
     },
   };
 };

@@ -15,6 +15,9 @@ interface HttpError {
 
 const CORE_STATUS: Record<CoreErrorCode, number> = {
   invalid_data: 400,
+  degenerate_data: 422,
+  model_too_large: 422,
+  too_large: 413,
   unusable_support_set: 422,
   checkpoint_invalid: 500,
   backend_unavailable: 503,
@@ -49,6 +52,10 @@ function toHttp(error: unknown): HttpError {
       : { status, code: error.code, message: error.message, details: error.details };
   }
   const fastifyError = error as Partial<FastifyError>;
+  if (fastifyError.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    // The router refuses before the route's own schema can name the field; same answer as that schema's.
+    return { status: 400, code: 'validation_failed', message: 'invalid params', details: [{ in: 'params', path: '/', message: `longer than ${MAX_PARAM_LENGTH} characters` }] };
+  }
   const status = fastifyError.statusCode;
   if (!isResponseSerializationError(error) && status && status >= 400 && status < 500) {
     return { status, code: CODE_OF_STATUS[status] ?? 'bad_request', message: fastifyError.message ?? 'bad request' };
@@ -63,6 +70,12 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, error: u
   if (headers) reply.headers(headers);
   return reply.status(status).send({ error: body });
 }
+
+/** Longest path parameter the router takes; ids are at most 100 (IdParams), so the schema names anything between. */
+export const MAX_PARAM_LENGTH = 200;
+
+/** For Fastify's `frameworkErrors`: what the router refuses (a badly encoded URL, an overlong parameter) in the one shape too. */
+export const frameworkErrors = (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => sendError(request, reply, error);
 
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error, request, reply) => sendError(request, reply, error));

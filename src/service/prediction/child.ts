@@ -1,7 +1,7 @@
 // The prediction process: holds loaded models and adapted weights, and does all tensor work
 // for the API, whose event loop therefore stays free while a request adapts or predicts.
 import { loadConfig } from '../config.js';
-import { CoreError, initBackend, loadPredictor, nativeFallbackNote, type AdaptedTask, type Predictor } from '../core.js';
+import { CoreError, initBackend, liveTensors, loadPredictor, nativeFallbackNote, type AdaptedTask, type Predictor } from '../core.js';
 import type { RawExample } from '../core-data.js';
 import { LruCache } from './lru.js';
 import type { AdaptRequest, AdaptResult, ChildMessage, ParentMessage, PredictResult, Request, WireError } from './protocol.js';
@@ -106,6 +106,10 @@ async function handle(request: Request): Promise<unknown> {
     case 'drop-model':
       predictors.delete(request.modelId);
       return null;
+    case 'memory': {
+      const { heapUsed, rss } = process.memoryUsage();
+      return { tensors: liveTensors(), heapUsed, rss };
+    }
   }
 }
 

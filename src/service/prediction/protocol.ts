@@ -24,7 +24,15 @@ export type Request =
   | AdaptRequest
   | PredictRequest
   | { op: 'release'; adaptationId: string }
-  | { op: 'drop-model'; modelId: string };
+  | { op: 'drop-model'; modelId: string }
+  /** What the process holds: tests check that hostile requests leak no tensors. */
+  | { op: 'memory' };
+
+export interface ChildMemory {
+  tensors: number;
+  heapUsed: number;
+  rss: number;
+}
 
 /** The prediction process's share of a request (timing.ts); the runner adds queue and hop. */
 export interface ChildTiming {
@@ -48,7 +56,13 @@ export interface PredictResult {
   timing: ChildTiming;
 }
 
-export type Result<R extends Request> = R extends AdaptRequest ? AdaptResult : R extends PredictRequest ? PredictResult : null;
+export type Result<R extends Request> = R extends AdaptRequest
+  ? AdaptResult
+  : R extends PredictRequest
+    ? PredictResult
+    : R extends { op: 'memory' }
+      ? ChildMemory
+      : null;
 
 /** `adaptation_missing`: the child does not hold those weights (evicted, expired, restarted). */
 export interface WireError {

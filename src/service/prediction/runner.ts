@@ -6,14 +6,13 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { childOptions } from '../child-options.js';
 import type { ServiceConfig } from '../config.js';
-import { CoreError, type CoreErrorCode } from '../core.js';
+import { CORE_ERROR_CODES, CoreError, type CoreErrorCode } from '../core.js';
 import { ServiceError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { ChildMessage, ChildTiming, ParentMessage, Request, Result, WireError } from './protocol.js';
 import type { PredictionTiming } from './timing.js';
 
 const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url));
-const CORE_CODES: CoreErrorCode[] = ['invalid_data', 'unusable_support_set', 'checkpoint_invalid', 'backend_unavailable'];
 
 export interface BackendSummary {
   name: string;
@@ -24,7 +23,7 @@ export interface BackendSummary {
 export class AdaptationMissing extends Error {}
 
 function fromWire(error: WireError): Error {
-  if ((CORE_CODES as string[]).includes(error.code)) return new CoreError(error.code as CoreErrorCode, error.message, error.details);
+  if ((CORE_ERROR_CODES as readonly string[]).includes(error.code)) return new CoreError(error.code as CoreErrorCode, error.message, error.details);
   if (error.code === 'adaptation_missing') return new AdaptationMissing(error.message);
   return new Error(error.message);
 }

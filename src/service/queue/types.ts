@@ -1,4 +1,4 @@
-import type { Progress, TrainConfig } from '../core.js';
+import type { Progress, SamplingPlan, TrainConfig } from '../core.js';
 
 export const TRAIN_QUEUE = 'train';
 
@@ -7,6 +7,8 @@ export interface TrainJobData {
   /** The dataset's tenant, which owns the job and its model. */
   tenant: string;
   config: TrainConfig;
+  /** Classes per split and those left out of sampling, as planned when the job was created (absent in older jobs). */
+  sampling?: SamplingPlan;
   /** Hash of the request that created the job; an Idempotency-Key retry must match it. */
   requestHash: string;
 }

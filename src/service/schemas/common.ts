@@ -16,7 +16,7 @@ export const ErrorResponse = z
   .meta({ id: 'Error' });
 
 /** The error statuses a route can answer with, all in the one error shape. */
-export const errors = (...statuses: (400 | 404 | 409 | 413 | 415 | 422 | 503)[]) =>
+export const errors = (...statuses: (400 | 401 | 404 | 409 | 413 | 415 | 422 | 503)[]) =>
   Object.fromEntries(statuses.map((s) => [s, ErrorResponse]));
 
 export const IdParams = z.object({ id: z.string().min(1).max(100) });

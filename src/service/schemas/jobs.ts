@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ALGORITHMS } from '../core.js';
+import { ALGORITHMS, MAX_MODEL_PARAMS } from '../core.js';
 import { Timestamp } from './common.js';
 import { TextFeatures } from './datasets.js';
 
@@ -16,11 +16,17 @@ export const CreateJobBody = z
         hidden: z.array(positive().max(8192)).min(1).max(8).optional(),
         fusionDim: positive().max(4096).optional(),
       })
-      .optional(),
+      .optional()
+      .meta({ description: `Model sizes; a model over ${MAX_MODEL_PARAMS.toLocaleString('en')} parameters is refused (422 model_too_large)` }),
     episode: z
       .strictObject({ ways: z.int().min(2).max(100), shots: positive().max(100), queries: positive().max(100) })
       .partial()
-      .optional(),
+      .optional()
+      .meta({
+        description:
+          'Classes with fewer than shots + queries examples are left out of sampling (see the job\'s sampling); ' +
+          'a split left unable to form one episode is refused (422 degenerate_data)',
+      }),
     inner: z.strictObject({ steps: z.int().min(0).max(100), lr: rate() }).partial().optional(),
     outer: z
       .strictObject({ lr: rate(), metaBatchSize: positive().max(1024), iterations: positive().max(1_000_000) })
@@ -61,6 +67,23 @@ export const Progress = z
   })
   .meta({ id: 'Progress' });
 
+const SplitSampling = z.object({
+  classes: z.int().meta({ description: 'Classes (with rotations, views) the split gives this part' }),
+  excluded: z.int().meta({ description: 'Of those, the classes left out of sampling: fewer examples than shots + queries' }),
+});
+
+export const Sampling = z
+  .object({
+    examplesPerClass: z.int().meta({ description: 'Examples a class needs to take part in an episode: shots + queries' }),
+    train: SplitSampling,
+    validation: SplitSampling,
+    test: SplitSampling,
+    excludedClasses: z
+      .array(z.object({ name: z.string(), examples: z.int(), split: z.enum(['train', 'validation', 'test']) }))
+      .meta({ description: 'The left-out classes (at most 20 listed)' }),
+  })
+  .meta({ id: 'Sampling', description: 'What the job samples from, decided when it was created' });
+
 export const Job = z
   .object({
     id: z.string(),
@@ -73,6 +96,7 @@ export const Job = z
     modelId: z.string().optional(),
     error: z.string().optional(),
     backend: z.object({ name: z.string(), device: z.string().nullable() }).optional(),
+    sampling: Sampling.optional(),
     attempts: z.int().meta({ description: 'Times a worker started this job (more than 1 after a worker died)' }),
     createdAt: Timestamp,
     startedAt: Timestamp.optional(),

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { listedTenant, visible } from '../../../access.js';
-import { buildDataset, loadImageFolder, resolveTextFeatures } from '../../../core-data.js';
+import { assertInformative, buildDataset, loadImageFolder, MAX_PIXELS, MAX_ROW_FLOATS, resolveTextFeatures, ZIP_LIMITS } from '../../../core-data.js';
 import type { AppDeps } from '../../../deps.js';
 import { ServiceError } from '../../../errors.js';
 import { principal } from '../../../plugins/auth.js';
@@ -27,10 +27,13 @@ const datasetRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, { de
       config: { scope: 'train', budget: 'train' },
       schema: {
         summary: 'Create a dataset from examples (JSON or NDJSON) or a zip of class folders of images',
+        description:
+          `Refused: a modality the same for every example (422 degenerate_data); images over ${MAX_PIXELS / 1e6} megapixels (400); ` +
+          `zips over ${ZIP_LIMITS.entries} images or ${ZIP_LIMITS.bytes / 2 ** 20} MiB uncompressed, and decoded data over ${MAX_ROW_FLOATS} numbers (413 too_large).`,
         tags: ['datasets'],
         querystring: CreateDatasetQuery,
         body: CreateDatasetBody,
-        response: { 201: DatasetSummary, ...errors(400, 413, 415) },
+        response: { 201: DatasetSummary, ...errors(400, 413, 415, 422) },
       },
     },
     async (request, reply) => {
@@ -48,6 +51,7 @@ const datasetRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, { de
       const dataset = examples
         ? await buildDataset(name, examples, { imageSize, channels, text, strokePoints })
         : await loadImageFolder((body as Upload).path, { imageSize, channels, name });
+      assertInformative(dataset);
       const { tenant } = principal(request);
       const record = await storeDataset(storage, datasets, dataset, tenant, (bytes, register) => quotas.admitStored(tenant, bytes, register));
       return reply.status(201).header('location', `/v1/datasets/${record.id}`).send(record);

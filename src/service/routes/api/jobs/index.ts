@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { defaultTrainConfig, type TrainConfig } from '../../../core.js';
+import { checkModelBudget, defaultTrainConfig, planSampling, type TrainConfig } from '../../../core.js';
 import { listedTenant, visible } from '../../../access.js';
 import { resolveTextFeatures } from '../../../core-data.js';
 import type { DatasetRecord } from '../../../registry/datasets.js';
@@ -38,7 +38,7 @@ const jobRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, { deps }
         tags: ['jobs'],
         headers: IdempotencyHeaders,
         body: CreateJobBody,
-        response: { 202: JobAccepted, ...errors(400, 404, 409) },
+        response: { 202: JobAccepted, ...errors(400, 404, 409, 422) },
       },
     },
     async (request, reply) => {
@@ -51,10 +51,14 @@ const jobRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, { deps }
           { in: 'body', path: '/episode/ways', message: `at most ${classes}` },
         ]);
       }
+      // Refused now rather than by a worker later: a model beyond the parameter budget, or data
+      // whose splits cannot fill an episode once too-small classes are left out.
+      checkModelBudget(dataset.spec, config);
+      const sampling = planSampling(dataset.classes, dataset.split, dataset.spec.image !== undefined, config);
       // A job trains on its own tenant's data only: it belongs to its dataset's tenant (the
       // caller's, or any tenant's when an admin starts it).
       const { tenant } = dataset;
-      const created = await jobs.enqueue({ datasetId, tenant, config }, request.headers['idempotency-key'], (add) => quotas.admitJob(tenant, add));
+      const created = await jobs.enqueue({ datasetId, tenant, config, sampling }, request.headers['idempotency-key'], (add) => quotas.admitJob(tenant, add));
       return reply.status(202).header('location', `/v1/jobs/${created.id}`).send({ id: created.id, status: created.status });
     },
   );

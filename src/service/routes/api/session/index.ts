@@ -23,7 +23,7 @@ const sessionRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, { de
         summary: `Set the ${SESSION_COOKIE} cookie (HttpOnly, SameSite=Strict) that authenticates this browser with the key`,
         tags: ['keys'],
         body: SessionBody,
-        response: { 204: z.undefined().describe('Cookie set'), ...errors(400) },
+        response: { 204: z.undefined().describe('Cookie set'), ...errors(400, 401) },
       },
     },
     async (request, reply) => {
