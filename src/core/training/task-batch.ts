@@ -40,3 +40,14 @@ export function resolveTaskBatch(config: TrainConfig, spec: InputSpec, backend: 
   if (GPU_BACKENDS.has(backend)) return Math.min(metaBatch, memoryCap);
   return spec.image ? 1 : metaBatch;
 }
+
+/** Episodes the evaluation's baselines score together: as a meta-batch of that many would be, with per-task weights. */
+const EVALUATION_GROUP = 32;
+
+export function evaluationTaskBatch(config: TrainConfig, spec: InputSpec, backend: string): number {
+  return resolveTaskBatch(
+    { ...config, algorithm: 'maml', taskBatch: 'auto', outer: { ...config.outer, metaBatchSize: EVALUATION_GROUP } },
+    spec,
+    backend,
+  );
+}

@@ -59,6 +59,7 @@ function toView(job: TrainJob, state: JobState | 'unknown', cancelledAt: string 
     ...(modelId ? { modelId } : {}),
     ...(status === 'failed' ? { error: job.failedReason } : {}),
     ...(reported?.backend ? { backend: reported.backend } : {}),
+    warnings: reported?.warnings ?? [],
     attempts: job.attemptsStarted,
     createdAt: iso(job.timestamp)!,
     ...(job.processedOn ? { startedAt: iso(job.processedOn) } : {}),

@@ -49,6 +49,12 @@ const jobRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, { deps }
           { in: 'body', path: '/episode/ways', message: `at most ${classes}` },
         ]);
       }
+      const folds = config.crossValidation?.folds;
+      if (folds !== undefined && folds > dataset.numClasses) {
+        throw new ServiceError('validation_failed', `${folds} folds need at least that many classes; the dataset has ${dataset.numClasses}`, [
+          { in: 'body', path: '/crossValidation/folds', message: `at most ${dataset.numClasses}` },
+        ]);
+      }
       // A job trains on its own tenant's data only: it belongs to its dataset's tenant (the
       // caller's, or any tenant's when an admin starts it).
       const { tenant } = dataset;
