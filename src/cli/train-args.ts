@@ -20,7 +20,7 @@ export const TRAIN_USAGE = `usage: fewshot train --dataset <source> --out <dir> 
                                              text features (default tfidf-svd, 256 wide; hashing 1024)
   --val-every N --val-episodes E             validation (default every 100, 50 episodes; 0 = off)
   --checkpoint-every N                       (default 100)
-  --eval-episodes N --no-baselines           final test evaluation (default: 1 episode per 10 tasks
+  --eval-episodes N --no-baselines           final test evaluation (default: 1 episode per 50 tasks
                                              meta-trained, 100 to 600; with baselines)
   --folds K [--fold-iterations N]            K-fold meta-validation over the meta-train classes first,
                                              N iterations per fold (default --iterations); then the

@@ -30,7 +30,7 @@ export const CreateJobBody = z
     checkpointEvery: positive().optional(),
     seed: z.int().min(0).max(2 ** 31 - 1).optional(),
     evaluation: z.strictObject({ episodes: z.int().min(0).max(100_000), baselines: z.boolean() }).partial().optional().meta({
-      description: 'Test episodes (default: one per 10 tasks meta-trained, 100 to 600) and whether both baselines are scored',
+      description: 'Test episodes (default: one per 50 tasks meta-trained, 100 to 600) and whether both baselines are scored',
     }),
     crossValidation: z
       .strictObject({

@@ -215,11 +215,18 @@ export function JobPage({ id }: { id: string }) {
           {job.error}
         </pre>
       ) : null}
+      {job.warnings.length ? (
+        <ul class="warnings" data-warnings>
+          {job.warnings.map((w) => (
+            <li key={w}>{w}</li>
+          ))}
+        </ul>
+      ) : null}
       <section class="card">
         <JobProgress job={job} />
         <Facts
           items={[
-            ['Phase', p?.phase ?? '–'],
+            ['Phase', p ? `${p.phase}${p.fold ? ` (fold ${p.fold.fold} of ${p.fold.folds})` : ''}` : '–'],
             ['Iteration', p ? `${p.iteration} / ${p.iterations}` : '–'],
             ['ETA', job.status === 'running' ? duration(p?.etaSeconds) : '–'],
             ['Tasks/s', number(p?.tasksPerSecond, 1)],
