@@ -93,7 +93,7 @@ export function evaluationPlan(classes: number, config: TrainConfig, what: strin
     warnings.push(`evaluation on the ${what} is ${ways}-way instead of the requested ${requested}-way: it has only ${classes} classes`);
   }
   const distinct = combinations(classes, ways);
-  if (distinct < episodes && distinct <= 10) {
+  if (distinct < episodes && distinct < 5) {
     warnings.push(
       `the ${episodes} evaluation episodes on the ${what} can only draw from ${distinct} set${distinct === 1 ? '' : 's'} of ${ways} classes: ` +
         'their confidence interval covers the choice of examples, not of classes',
