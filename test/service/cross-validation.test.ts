@@ -3,21 +3,16 @@
 // and its model reports the folds with mean ± spread and how long evaluation took per episode.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { createLogger } from '../../src/service/logger.js';
-import { startTrainWorker, type TrainWorker } from '../../src/service/queue/worker.js';
-import { REDIS_URL, startApp, testEnv, uploadClusters, waitFor, type TestApp, type TestEnv } from './helpers.js';
+import { startAppWithWorker, testEnv, uploadClusters, waitFor, type TestApp, type TestEnv } from './helpers.js';
 
 let env: TestEnv;
 let app: TestApp;
-let worker: TrainWorker;
 
 before(async () => {
   env = await testEnv();
-  app = await startApp(env.config);
-  worker = startTrainWorker(env.config, REDIS_URL, createLogger(env.config.logLevel, 'test-worker'));
+  app = await startAppWithWorker(env.config);
 });
 after(async () => {
-  await worker.close();
   await app.close();
   await env.cleanup();
 });

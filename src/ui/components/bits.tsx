@@ -46,6 +46,18 @@ export function JobProgress({ job }: { job: Job }) {
   );
 }
 
+/** What a job (or its model) could not do as asked; nothing when all went as asked. */
+export function Warnings({ warnings }: { warnings: readonly string[] }) {
+  if (warnings.length === 0) return null;
+  return (
+    <ul class="warnings" data-warnings>
+      {warnings.map((w) => (
+        <li key={w}>{w}</li>
+      ))}
+    </ul>
+  );
+}
+
 /** An error as a person should read it; 403 means the key may not see this. */
 export function ErrorNote({ error }: { error: Error }) {
   const text =

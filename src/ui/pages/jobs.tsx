@@ -2,7 +2,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { download, getJson, sendJson } from '../api.js';
 import { isFinished, JOB_STATUSES, type Job, type MetricPoint } from '../api-types.js';
-import { ErrorNote, Facts, JobProgress, Loading, StatusBadge } from '../components/bits.js';
+import { ErrorNote, Facts, JobProgress, Loading, StatusBadge, Warnings } from '../components/bits.js';
 import { LearningCurves } from '../components/curves.js';
 import { ago, dateTime, duration, number, percent } from '../format.js';
 import { followJob, useResource } from '../hooks.js';
@@ -215,13 +215,7 @@ export function JobPage({ id }: { id: string }) {
           {job.error}
         </pre>
       ) : null}
-      {job.warnings.length ? (
-        <ul class="warnings" data-warnings>
-          {job.warnings.map((w) => (
-            <li key={w}>{w}</li>
-          ))}
-        </ul>
-      ) : null}
+      <Warnings warnings={job.warnings} />
       <section class="card">
         <JobProgress job={job} />
         <Facts

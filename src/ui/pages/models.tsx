@@ -4,7 +4,7 @@ import { download } from '../api.js';
 import type { Model, ModelSummary } from '../api-types.js';
 import { AccuracyChart, type AccuracyBar } from '../components/bar-charts.js';
 import { COLORS } from '../components/chart.js';
-import { ErrorNote, Facts, Loading } from '../components/bits.js';
+import { ErrorNote, Facts, Loading, Warnings } from '../components/bits.js';
 import { accuracyText, ago, dateTime, duration, percent } from '../format.js';
 import { useResource } from '../hooks.js';
 
@@ -148,13 +148,7 @@ export function ModelPage({ id }: { id: string }) {
           Download checkpoint manifest
         </button>
       </div>
-      {model.warnings.length ? (
-        <ul class="warnings" data-warnings>
-          {model.warnings.map((w) => (
-            <li key={w}>{w}</li>
-          ))}
-        </ul>
-      ) : null}
+      <Warnings warnings={model.warnings} />
       <EvaluationCard model={model} />
       <CrossValidationCard model={model} />
       <div class="grid two">
