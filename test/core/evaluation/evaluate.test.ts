@@ -13,6 +13,7 @@ import { evaluationPlan } from '../../../src/core/evaluation/evaluate.js';
 import { Random } from '../../../src/core/random.js';
 import { tf } from '../../../src/core/tensor/tf.js';
 import { trainRun } from '../../../src/core/training/run.js';
+import { evaluationTaskBatch } from '../../../src/core/training/task-batch.js';
 import { useTestBackend } from '../../helpers/backend.js';
 import { tinyConfig, withTempDir } from '../../helpers/runs.js';
 
@@ -101,4 +102,13 @@ test('a run pre-trains the baseline in a phase of its own, with progress, then e
     assert.ok(timing.msPerEpisode > 0 && timing.methodMsPerEpisode.meta > 0);
     assert.ok(timing.methodMsPerEpisode.scratch! > 0 && timing.methodMsPerEpisode.pretrained! > 0);
   });
+});
+
+test('evaluation groups: 32 episodes of vectors, 8 of small images on CPU backends, fewer for large images', () => {
+  const config = tinyConfig({ algorithm: 'protonet' });
+  assert.equal(evaluationTaskBatch(config, { vector: { dim: 8 } }, 'cpu'), 32);
+  assert.equal(evaluationTaskBatch(config, { image: { height: 28, width: 28, channels: 1 } }, 'wasm'), 8);
+  const wide = { ...config, episode: { ways: 20, shots: 5, queries: 15 } };
+  // 400 rows × 84·84·9·3 floats: 102 MB of im2col per task, 5 within the 512 MB budget.
+  assert.equal(evaluationTaskBatch(wide, { image: { height: 84, width: 84, channels: 3 } }, 'native'), 5);
 });
