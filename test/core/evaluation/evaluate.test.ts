@@ -108,7 +108,9 @@ test('evaluation groups: 32 episodes of vectors, 8 of small images on CPU backen
   const config = tinyConfig({ algorithm: 'protonet' });
   assert.equal(evaluationTaskBatch(config, { vector: { dim: 8 } }, 'cpu'), 32);
   assert.equal(evaluationTaskBatch(config, { image: { height: 28, width: 28, channels: 1 } }, 'wasm'), 8);
-  const wide = { ...config, episode: { ways: 20, shots: 5, queries: 15 } };
-  // 400 rows × 84·84·9·3 floats: 102 MB of im2col per task, 5 within the 512 MB budget.
+  // 120 rows × 84·84·9·3 floats: 91 MB of im2col per task, 5 within the 512 MB budget.
+  const wide = { ...config, episode: { ways: 20, shots: 1, queries: 5 } };
   assert.equal(evaluationTaskBatch(wide, { image: { height: 84, width: 84, channels: 3 } }, 'native'), 5);
+  // 400 rows: 305 MB a task, one at a time.
+  assert.equal(evaluationTaskBatch({ ...config, episode: { ways: 20, shots: 5, queries: 15 } }, { image: { height: 84, width: 84, channels: 3 } }, 'native'), 1);
 });
