@@ -202,9 +202,8 @@ async function trainOnce(opts: TrainRunOptions): Promise<Omit<TrainResult, 'warn
       if (!lastProgress || !opts.onProgress) return;
       phaseStarted[phase] ||= performance.now();
       const perStep = (performance.now() - phaseStarted[phase]) / 1000 / Math.max(done, 1);
-      const { baseline: _, ...training } = lastProgress;
       await opts.onProgress({
-        ...training,
+        ...lastProgress,
         phase,
         etaSeconds: perStep * (total - done),
         evaluation: phase === 'evaluation' ? { done, episodes: total } : null,
