@@ -317,6 +317,7 @@ async function run(service: RunningService, data: DemoData, cancel: AbortSignal)
         const p = current.progress;
         if (p && p.iteration === p.iterations) {
           if (p.evaluation) evaluated = `episode ${p.evaluation.done}/${p.evaluation.episodes}, `;
+          else if (p.baseline) evaluated = `pre-training the baseline ${p.baseline.done}/${p.baseline.steps}, `;
           if (trainedAt === null) {
             showProgress(current, lastShown);
             endStatus();

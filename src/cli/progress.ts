@@ -25,19 +25,26 @@ export function formatDuration(seconds: number): string {
 
 export const percent = (x: number | null): string => (x === null || Number.isNaN(x) ? '-' : `${(100 * x).toFixed(1)}%`);
 
-/** Where the run is: meta-iterations, or test episodes once it evaluates. */
+/** Where the run is: meta-iterations, baseline updates, or test episodes once it evaluates. */
 function position(p: Progress): { done: number; total: number } {
-  return p.phase === 'evaluation' && p.evaluation
-    ? { done: p.evaluation.done, total: p.evaluation.episodes }
-    : { done: p.iteration, total: p.iterations };
+  if (p.evaluation) return { done: p.evaluation.done, total: p.evaluation.episodes };
+  if (p.phase === 'baseline' && p.baseline) return { done: p.baseline.done, total: p.baseline.steps };
+  return { done: p.iteration, total: p.iterations };
 }
 
+const PHASE_TAGS: Record<Progress['phase'], string> = { 'cross-validation': 'fold', 'meta-training': 'train', baseline: 'baseline', evaluation: 'eval' };
+
 function summary(p: Progress): string {
-  if (p.phase === 'evaluation' && p.evaluation) {
-    return `evaluating ${p.evaluation.done}/${p.evaluation.episodes} test episodes ETA ${formatDuration(p.etaSeconds)}`;
+  const fold = p.fold ? `fold ${p.fold.fold}/${p.fold.folds} ` : '';
+  if (p.evaluation) {
+    const what = p.fold ? 'held-out' : 'test';
+    return `${fold}evaluating ${p.evaluation.done}/${p.evaluation.episodes} ${what} episodes ETA ${formatDuration(p.etaSeconds)}`;
+  }
+  if (p.phase === 'baseline' && p.baseline) {
+    return `pre-training the baseline ${p.baseline.done}/${p.baseline.steps} updates ETA ${formatDuration(p.etaSeconds)}`;
   }
   return (
-    `${p.iteration}/${p.iterations} loss ${p.loss.toFixed(3)} acc ${percent(p.accuracy)} val ${percent(p.validationAccuracy)}` +
+    `${fold}${p.iteration}/${p.iterations} loss ${p.loss.toFixed(3)} acc ${percent(p.accuracy)} val ${percent(p.validationAccuracy)}` +
     ` ${p.tasksPerSecond.toFixed(1)} tasks/s ETA ${formatDuration(p.etaSeconds)}`
   );
 }
@@ -72,7 +79,7 @@ function lines(out: ProgressWriter): ProgressReporter {
     update(p) {
       const { done, total } = position(p);
       const every = Math.max(1, Math.round(total / 20));
-      if (done % every === 0 || done === total) out.write(`[${p.phase === 'evaluation' ? 'eval' : 'train'}] ${summary(p)}\n`);
+      if (done % every === 0 || done === total) out.write(`[${PHASE_TAGS[p.phase]}] ${summary(p)}\n`);
     },
     finish: () => undefined,
   };

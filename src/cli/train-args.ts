@@ -3,7 +3,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { ALGORITHMS, defaultTrainConfig, TEXT_FEATURE_KINDS, type Algorithm, type BackendPreference, type TextFeatureKind, type TrainConfig } from '../core/index.js';
+import { ALGORITHMS, defaultEvaluationEpisodes, defaultTrainConfig, TEXT_FEATURE_KINDS, type Algorithm, type BackendPreference, type TextFeatureKind, type TrainConfig } from '../core/index.js';
 import { SOURCE_FORMS } from './train-dataset-source.js';
 
 export class UsageError extends Error {}
@@ -20,7 +20,11 @@ export const TRAIN_USAGE = `usage: fewshot train --dataset <source> --out <dir> 
                                              text features (default tfidf-svd, 256 wide; hashing 1024)
   --val-every N --val-episodes E             validation (default every 100, 50 episodes; 0 = off)
   --checkpoint-every N                       (default 100)
-  --eval-episodes N --no-baselines           final test evaluation (default 600 episodes, with baselines)
+  --eval-episodes N --no-baselines           final test evaluation (default: 1 episode per 50 tasks
+                                             meta-trained, 100 to 600; with baselines)
+  --folds K [--fold-iterations N]            K-fold meta-validation over the meta-train classes first,
+                                             N iterations per fold (default --iterations); then the
+                                             served model trains on all of them
   --rotations | --no-rotations               rotated image classes (default on for omniglot:)
   --resume                                   continue from the newest checkpoint in --out
   --backend auto|native|wasm|cpu|tensorflow|webgpu  (default $FEWSHOT_BACKEND or auto)
@@ -64,6 +68,8 @@ const trainFlags = {
   'val-episodes': { type: 'string' },
   'checkpoint-every': { type: 'string' },
   'eval-episodes': { type: 'string' },
+  folds: { type: 'string' },
+  'fold-iterations': { type: 'string' },
   rotations: { type: 'boolean' },
   'no-rotations': { type: 'boolean' },
   resume: { type: 'boolean', default: false },
@@ -156,24 +162,29 @@ export function parseTrainArgs(argv: string[]): TrainOptions {
   }
   const text = given({ features: textFeatures as TextFeatureKind | undefined, dim: number('text-dim', v['text-dim'], { min: 2 }) });
   const base = defaultTrainConfig({ algorithm: v.algorithm as Algorithm, ...(Object.keys(text).length ? { text } : {}) });
+  const folds = number('folds', v.folds, { min: 2 });
+  const foldIterations = number('fold-iterations', v['fold-iterations']);
+  if (foldIterations !== undefined && folds === undefined) throw new UsageError('--fold-iterations needs --folds');
+  const outer = {
+    ...base.outer,
+    ...given({
+      lr: number('outer-lr', v['outer-lr'], { integer: false }),
+      metaBatchSize: number('meta-batch', v['meta-batch']),
+      iterations: number('iterations', v.iterations),
+    }),
+  };
   const config: TrainConfig = {
     ...base,
     episode: { ...base.episode, ...given({ ways: number('ways', v.ways, { min: 2 }), shots: number('shots', v.shots), queries: number('queries', v.queries) }) },
     inner: { ...base.inner, ...given({ steps: number('inner-steps', v['inner-steps'], { min: 0 }), lr: number('inner-lr', v['inner-lr'], { integer: false }) }) },
-    outer: {
-      ...base.outer,
-      ...given({
-        lr: number('outer-lr', v['outer-lr'], { integer: false }),
-        metaBatchSize: number('meta-batch', v['meta-batch']),
-        iterations: number('iterations', v.iterations),
-      }),
-    },
+    outer,
     model: { ...base.model, ...given({ filters: number('filters', v.filters), hidden: widths(v.hidden) }) },
     validation: {
       ...base.validation,
       ...given({ every: number('val-every', v['val-every'], { min: 0 }), episodes: number('val-episodes', v['val-episodes'], { min: 0 }) }),
     },
-    evaluation: { episodes: number('eval-episodes', v['eval-episodes'], { min: 0 }) ?? base.evaluation.episodes, baselines: !v['no-baselines'] },
+    evaluation: { episodes: number('eval-episodes', v['eval-episodes'], { min: 0 }) ?? defaultEvaluationEpisodes(outer), baselines: !v['no-baselines'] },
+    ...(folds ? { crossValidation: { folds, iterations: foldIterations ?? outer.iterations } } : {}),
     checkpointEvery: number('checkpoint-every', v['checkpoint-every'], { min: 0 }) ?? base.checkpointEvery,
     seed: number('seed', v.seed, { min: 0 }) ?? base.seed,
   };

@@ -3,7 +3,7 @@
 import { CoreError, evaluateCheckpoint, initBackend, resolveCheckpoint, trainRun, type BackendInfo, type BackendPreference } from '../core/index.js';
 import { EVAL_USAGE, TRAIN_USAGE, UsageError, parseEvalArgs, parseTrainArgs, type CommonOptions } from './train-args.js';
 import { resolveDatasetSource } from './train-dataset-source.js';
-import { progressReporter } from './progress.js';
+import { percent, progressReporter } from './progress.js';
 import { describeBackend, formatSummary, type Summary } from './train-report.js';
 
 /** Where a command writes; tests pass their own to capture output. */
@@ -89,6 +89,15 @@ export function trainCommand(argv: string[], io: CommandIo = processIo): Promise
         resume: options.resume,
         signal: cancel.signal,
         onProgress: (p) => progress.update(p),
+        onWarning: (message) => {
+          progress.finish();
+          io.err(`warning: ${message}\n`);
+        },
+        onFold: (fold) => {
+          progress.finish();
+          const scored = fold.evaluation ? `${percent(fold.evaluation.accuracy.mean)} on ${fold.evaluation.episodes} episodes` : 'not scored';
+          io.err(`fold ${fold.fold}: ${scored} of ${fold.heldOutClasses} held-out classes\n`);
+        },
       });
     } finally {
       cancel.release();

@@ -1,6 +1,6 @@
 // The end-of-command report of `fewshot train` / `fewshot eval`: one summary object, printed
 // either as aligned text for people or as a single JSON object for scripts (`--json`).
-import type { Accuracy, BackendInfo, EvaluationReport, TrainConfig, TrainResult } from '../core/index.js';
+import type { Accuracy, BackendInfo, CrossValidationReport, EvaluationReport, TrainConfig, TrainResult } from '../core/index.js';
 import { formatDuration, percent } from './progress.js';
 
 interface CommonSummary {
@@ -38,7 +38,24 @@ function evaluationLines(report: EvaluationReport | null): [string, string][] {
   } else {
     rows.push(['  baselines', 'off']);
   }
+  if (report.timing) {
+    const t = report.timing;
+    rows.push(['  eval time', `${formatDuration(t.seconds)} (${t.msPerEpisode.toFixed(1)} ms per episode; baseline pre-training ${formatDuration(t.baselineSeconds)})`]);
+  }
   return rows;
+}
+
+function crossValidationLines(report: CrossValidationReport): [string, string][] {
+  const mean = report.accuracy ? `${percent(report.accuracy.mean)} ± ${percent(report.accuracy.std)} (mean ± std over folds)` : 'no fold scored';
+  return [
+    [`${report.folds.length}-fold`, mean],
+    ...report.folds.map((f): [string, string] => [
+      `  fold ${f.fold}`,
+      f.evaluation
+        ? `${withCi(f.evaluation.accuracy)}  (${f.evaluation.ways}-way, ${f.heldOutClasses} held-out / ${f.trainClasses} trained classes)`
+        : `not scored (${f.heldOutClasses} held-out classes)`,
+    ]),
+  ];
 }
 
 export function formatSummary(s: Summary): string {
@@ -55,6 +72,8 @@ export function formatSummary(s: Summary): string {
   rows.push(['backend', `${s.backend.name}${s.backend.device ? ` (${s.backend.device})` : ''}`]);
   rows.push(...evaluationLines(s.evaluation));
   if (s.command === 'train') {
+    if (s.crossValidation) rows.push(...crossValidationLines(s.crossValidation));
+    for (const warning of s.warnings) rows.push(['warning', warning]);
     rows.push(['best val acc', percent(s.bestValidationAccuracy)]);
     rows.push(['best checkpoint', s.bestCheckpoint]);
   } else {

@@ -14,11 +14,21 @@ export interface Progress {
   validationAccuracy: number | null;
   tasksPerSecond: number;
   etaSeconds: number;
-  /** After the last meta-iteration a completed run evaluates on its test classes. */
-  phase: 'meta-training' | 'evaluation';
+  /**
+   * With cross-validation the fold runs come first; after the last meta-iteration a completed
+   * run pre-trains the baseline (when baselines are on), then evaluates on its test classes.
+   */
+  phase: Phase;
   /** Test episodes scored so far, during the evaluation phase; null before it. */
   evaluation: { done: number; episodes: number } | null;
+  /** Supervised updates of the pre-trained baseline so far, during the baseline phase. */
+  baseline?: { done: number; steps: number };
+  /** Which fold runs (1-based), during the cross-validation phase. */
+  fold?: { fold: number; folds: number };
 }
+
+export type Phase = 'cross-validation' | 'meta-training' | 'baseline' | 'evaluation';
+export const PHASES: readonly Phase[] = ['cross-validation', 'meta-training', 'baseline', 'evaluation'];
 
 export interface Accuracy {
   mean: number;
@@ -35,6 +45,39 @@ export interface EvaluationReport {
   /** Same episodes: (a) the network trained from scratch on each support set,
    *  (b) supervised pre-training on all meta-train classes, then the head fine-tuned. */
   baselines: { scratch: Accuracy; pretrained: Accuracy } | null;
+  /** Wall time of the evaluation; absent in reports from before it was measured. */
+  timing?: EvaluationTiming;
+  /** Where the evaluation could not do what was asked (fewer ways than requested, ...). */
+  warnings?: string[];
+}
+
+export interface EvaluationTiming {
+  /** The whole evaluation, baseline pre-training included. */
+  seconds: number;
+  /** Supervised pre-training of the pre-trained baseline; 0 without baselines. */
+  baselineSeconds: number;
+  /** Milliseconds per test episode: all methods together, and each method alone. */
+  msPerEpisode: number;
+  methodMsPerEpisode: { meta: number; scratch: number | null; pretrained: number | null };
+}
+
+/** One fold of K-fold meta-validation: trained without its classes, scored on them. */
+export interface FoldReport {
+  /** 1-based. */
+  fold: number;
+  /** Meta-train classes the fold's run trained on, and the held-out classes it was scored on. */
+  trainClasses: number;
+  heldOutClasses: number;
+  /** Episodes on the held-out classes; null when it has fewer than two classes (no episode possible). */
+  evaluation: { episodes: number; ways: number; accuracy: Accuracy } | null;
+  iterations: number;
+  seconds: number;
+}
+
+export interface CrossValidationReport {
+  folds: FoldReport[];
+  /** Over the folds that could be scored: mean of their accuracies and their standard deviation. */
+  accuracy: { mean: number; std: number } | null;
 }
 
 export interface CheckpointInfo {
@@ -62,6 +105,10 @@ export interface TrainRunOptions {
   onCheckpoint?: (checkpoint: CheckpointInfo) => void | Promise<void>;
   /** Checked between meta-iterations; an aborted run stops there and keeps its checkpoints. */
   signal?: AbortSignal;
+  /** Something the run cannot do as configured (e.g. fewer evaluation ways than asked); it goes on. */
+  onWarning?: (message: string) => void | Promise<void>;
+  /** A cross-validation fold finished; its report is saved in `dir` (folds.json). */
+  onFold?: (fold: FoldReport) => void | Promise<void>;
 }
 
 export interface TrainResult {
@@ -71,6 +118,10 @@ export interface TrainResult {
   bestCheckpoint: string;
   bestValidationAccuracy: number | null;
   evaluation: EvaluationReport | null;
+  /** With config.crossValidation: the folds' scores; the served model is trained on every meta-train class. */
+  crossValidation?: CrossValidationReport;
+  /** Everything onWarning was told, in order. */
+  warnings: string[];
 }
 
 /** A model loaded for serving: adapt once on a support set, then predict many times. */

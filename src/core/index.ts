@@ -2,7 +2,8 @@
 export type * from './api.js';
 export type * from './config.js';
 export type * from './data/types.js';
-export { ALGORITHMS, DEFAULT_MODEL, defaultTrainConfig } from './config.js';
+export { ALGORITHMS, DEFAULT_MODEL, defaultEvaluationEpisodes, defaultTrainConfig } from './config.js';
+export { PHASES } from './api.js';
 export { CORE_ERROR_CODES, CoreError } from './errors.js';
 export type { CoreErrorCode } from './errors.js';
 export { initBackend, nativeFallbackNote } from './tensor/backend.js';

@@ -2,9 +2,9 @@
 // schemas in schemas/*.ts (the dashboard in a browser, the demo's client). Type-only, and free of
 // Node and of the core's runtime, so a browser build can check against it; the shapes mirror the
 // schemas, whose tests pin what the service really sends.
-import type { Accuracy, EvaluationReport, Progress } from '../core/api.js';
+import type { Accuracy, CrossValidationReport, EvaluationReport, Progress } from '../core/api.js';
 
-export type { Accuracy, EvaluationReport, Progress };
+export type { Accuracy, CrossValidationReport, EvaluationReport, Progress };
 
 export type Modality = 'image' | 'text' | 'vector' | 'strokes';
 
@@ -83,6 +83,7 @@ export interface Job {
   modelId?: string;
   error?: string;
   backend?: Backend;
+  warnings: string[];
   attempts: number;
   createdAt: string;
   startedAt?: string;
@@ -119,6 +120,8 @@ export interface Model extends ModelSummary {
   iterations: number;
   checkpoints: { iteration: number }[];
   backend: Backend | null;
+  crossValidation: CrossValidationReport | null;
+  warnings: string[];
 }
 
 export interface Prediction {

@@ -3,7 +3,8 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tf, type Tensor } from '../tensor/tf.js';
-import type { EvaluationReport, Progress, TrainResult, TrainRunOptions } from '../api.js';
+import type { DataSplit, EvaluationReport, Progress, TrainResult, TrainRunOptions } from '../api.js';
+import type { TrainConfig } from '../config.js';
 import type { ClassDataset } from '../data/types.js';
 import { CoreError } from '../errors.js';
 import { learnerFor } from '../learners/from-config.js';
@@ -13,14 +14,14 @@ import { runSplit, usableSplit } from '../episodes/plan.js';
 import { readCheckpoint, readManifest, updateManifest, writeCheckpoint, type RunMetrics } from '../checkpoint/checkpoint.js';
 import { textFeaturesFiles } from '../checkpoint/text-features.js';
 import { checkpointName, pruneCheckpoints, readPointer, writePointer } from '../checkpoint/run-dir.js';
-import { evaluate, validationAccuracy } from '../evaluation/evaluate.js';
+import { evaluate, evaluationPlan, validationAccuracy } from '../evaluation/evaluate.js';
+import { crossValidate } from './cross-validation.js';
 import { metaStep } from './meta-step.js';
 import { adam, interpolate, type OuterOptimizer } from './optimizer.js';
 import { streamSeed } from './streams.js';
 import { resolveTaskBatch } from './task-batch.js';
 import { runText } from './run-text.js';
 import { backendName } from '../tensor/backend.js';
-
 
 /** Examples per class of `dataset`. */
 function classSizes(dataset: ClassDataset): Int32Array {
@@ -29,7 +30,40 @@ function classSizes(dataset: ClassDataset): Int32Array {
   return counts;
 }
 
+/**
+ * With config.crossValidation, the folds' runs first (training/cross-validation.ts), then the
+ * served model's run on every meta-train class.
+ */
 export async function trainRun(opts: TrainRunOptions): Promise<TrainResult> {
+  const warnings: string[] = [];
+  const onWarning = async (message: string) => {
+    warnings.push(message);
+    await opts.onWarning?.(message);
+  };
+  const split = opts.split ?? runSplit(opts.dataset.classNames.length, opts.dataset.split, opts.dataset.rows.spec.image !== undefined, opts.config);
+  const crossValidation = opts.config.crossValidation ? await crossValidate({ ...opts, onWarning }, split, trainOnce) : undefined;
+  if (crossValidation === null) {
+    // Stopped during the folds: the served model's run has not begun.
+    return { status: 'cancelled', iterations: 0, bestCheckpoint: '', bestValidationAccuracy: null, evaluation: null, warnings };
+  }
+  const result = await trainOnce({ ...opts, split, onWarning });
+  return { ...result, ...(crossValidation ? { crossValidation } : {}), warnings };
+}
+
+/** What an evaluation or validation split cannot do as configured, said before the run starts. */
+function splitWarnings(split: DataSplit, config: TrainConfig): string[] {
+  const warnings = evaluationPlan(split.test.length, config, 'test classes').warnings;
+  if (config.validation.every > 0 && config.validation.episodes > 0) {
+    const classes = split.validation.length;
+    if (classes < 2) warnings.push(`no validation: the validation split has ${classes} classes; the last checkpoint is served, not the best`);
+    else if (classes < config.episode.ways) {
+      warnings.push(`validation is ${classes}-way instead of the requested ${config.episode.ways}-way: the validation split has only ${classes} classes`);
+    }
+  }
+  return warnings;
+}
+
+async function trainOnce(opts: TrainRunOptions): Promise<Omit<TrainResult, 'warnings' | 'crossValidation'>> {
   const { dir } = opts;
   await mkdir(dir, { recursive: true });
   const pointer = opts.resume ? await readPointer(dir, 'latest') : null;
@@ -54,6 +88,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainResult> {
       `${config.episode.ways}-way episodes need ${config.episode.ways} meta-train classes; the split has ${split.train.length}`,
     );
   }
+  for (const warning of splitWarnings(split, config)) await opts.onWarning?.(warning);
   let params: Tensor[] = restored
     ? restored.params.map((values, i) => tf.tensor(values, network.params[i].shape))
     : network.init(new Random(streamSeed(config.seed, 'init')));
@@ -162,13 +197,24 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainResult> {
   const bestCheckpoint = join(dir, best.checkpoint);
   let evaluation: EvaluationReport | null = null;
   if (status === 'completed' && config.evaluation.episodes > 0) {
-    const evaluationStarted = performance.now();
-    const onEpisode = async (done: number, episodes: number) => {
+    const phaseStarted = { baseline: 0, evaluation: 0 };
+    const report = async (phase: 'baseline' | 'evaluation', done: number, total: number) => {
       if (!lastProgress || !opts.onProgress) return;
-      const perEpisode = (performance.now() - evaluationStarted) / 1000 / Math.max(done, 1);
-      await opts.onProgress({ ...lastProgress, phase: 'evaluation', evaluation: { done, episodes }, etaSeconds: perEpisode * (episodes - done) });
+      phaseStarted[phase] ||= performance.now();
+      const perStep = (performance.now() - phaseStarted[phase]) / 1000 / Math.max(done, 1);
+      await opts.onProgress({
+        ...lastProgress,
+        phase,
+        etaSeconds: perStep * (total - done),
+        evaluation: phase === 'evaluation' ? { done, episodes: total } : null,
+        ...(phase === 'baseline' ? { baseline: { done, steps: total } } : {}),
+      });
     };
-    evaluation = await evaluate(learner, bestCheckpoint, dataset, split, config, streamSeed(config.seed, 'test'), opts.signal, onEpisode);
+    evaluation = await evaluate(learner, bestCheckpoint, dataset, split, config, streamSeed(config.seed, 'test'), {
+      signal: opts.signal,
+      onBaselineStep: (done, steps) => report('baseline', done, steps),
+      onEpisode: (done, episodes) => report('evaluation', done, episodes),
+    });
     if (evaluation) await updateManifest(bestCheckpoint, { evaluation });
     if (opts.signal?.aborted) status = 'cancelled';
   }

@@ -67,6 +67,7 @@ export default async function train(job: Job, token?: string, signal?: AbortSign
     backend: { name: info.name, device: info.device },
     progress: previous?.progress ?? null,
     checkpoints: previous?.checkpoints ?? [],
+    warnings: previous?.warnings ?? [],
   };
   await job.updateProgress(state);
   await job.log(`attempt ${job.attemptsStarted} on ${hostname()} (pid ${process.pid}), backend ${info.name} (${info.device})`);
@@ -103,7 +104,27 @@ export default async function train(job: Job, token?: string, signal?: AbortSign
     dir,
     resume: true,
     signal: stop.signal,
+    onWarning: async (message) => {
+      // A resumed attempt meets the same warnings again; the job says each once.
+      if (state.warnings!.includes(message)) return;
+      state.warnings = [...state.warnings!, message];
+      await job.log(`warning: ${message}`);
+      await report(true);
+    },
+    onFold: async (fold) => {
+      const accuracy = fold.evaluation ? `${(100 * fold.evaluation.accuracy.mean).toFixed(2)}%` : 'not scored';
+      await job.log(`fold ${fold.fold}: ${accuracy} on ${fold.heldOutClasses} held-out classes (${fold.seconds.toFixed(1)} s)`);
+      // folds.json, so that another worker resuming this job skips the folds already done.
+      await withRetries(job, `storing fold ${fold.fold}`, () => runs.push(jobId));
+    },
     onProgress: async (progress) => {
+      // The folds' runs are not the served model's: its metric history starts with its own run.
+      if (progress.phase === 'cross-validation') {
+        state.progress = progress;
+        await report(false);
+        if (await isCancelled()) stop.abort('cancelled' satisfies StopReason);
+        return;
+      }
       if (firstIteration) {
         firstIteration = false;
         await job.log(`attempt ${job.attemptsStarted}: first iteration ${progress.iteration} of ${progress.iterations}`);
@@ -168,6 +189,8 @@ function modelRecord(
     checkpoint: storage.keyOf(result.bestCheckpoint),
     checkpoints: state.checkpoints,
     backend: state.backend,
+    crossValidation: result.crossValidation ?? null,
+    warnings: state.warnings ?? [],
     tenant: data.tenant,
     bytes,
     createdAt: new Date().toISOString(),

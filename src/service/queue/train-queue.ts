@@ -60,6 +60,7 @@ function toView(job: TrainJob, state: JobState | 'unknown', cancelledAt: string 
     ...(status === 'failed' ? { error: job.failedReason } : {}),
     ...(reported?.backend ? { backend: reported.backend } : {}),
     ...(job.data.sampling ? { sampling: job.data.sampling } : {}),
+    warnings: reported?.warnings ?? [],
     attempts: job.attemptsStarted,
     createdAt: iso(job.timestamp)!,
     ...(job.processedOn ? { startedAt: iso(job.processedOn) } : {}),

@@ -19,6 +19,8 @@ export interface TrainJobProgress {
   progress: Progress | null;
   /** Checkpoints written so far (all attempts), oldest first; `key` is the storage key. */
   checkpoints: { iteration: number; key: string }[];
+  /** What the run cannot do as configured, each once (all attempts). */
+  warnings?: string[];
 }
 
 export interface TrainJobResult {

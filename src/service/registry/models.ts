@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { Algorithm, EvaluationReport, TrainConfig } from '../core.js';
+import type { Algorithm, CrossValidationReport, EvaluationReport, TrainConfig } from '../core.js';
 import { RecordStore } from './records.js';
 
 export interface ModelRecord {
@@ -19,6 +19,9 @@ export interface ModelRecord {
   /** Bytes its stored checkpoints take. */
   bytes: number;
   backend: { name: string; device: string | null } | null;
+  /** Absent in records from before cross-validation. */
+  crossValidation?: CrossValidationReport | null;
+  warnings?: string[];
   createdAt: string;
 }
 

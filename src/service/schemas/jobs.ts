@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ALGORITHMS, MAX_MODEL_PARAMS } from '../core.js';
+import { ALGORITHMS, MAX_MODEL_PARAMS, PHASES } from '../core.js';
 import { Timestamp } from './common.js';
 import { TextFeatures } from './datasets.js';
 
@@ -35,7 +35,20 @@ export const CreateJobBody = z
     validation: z.strictObject({ every: z.int().min(0), episodes: positive().max(10_000) }).partial().optional(),
     checkpointEvery: positive().optional(),
     seed: z.int().min(0).max(2 ** 31 - 1).optional(),
-    evaluation: z.strictObject({ episodes: z.int().min(0).max(100_000), baselines: z.boolean() }).partial().optional(),
+    evaluation: z.strictObject({ episodes: z.int().min(0).max(100_000), baselines: z.boolean() }).partial().optional().meta({
+      description: 'Test episodes (default: one per 50 tasks meta-trained, 100 to 600) and whether both baselines are scored',
+    }),
+    crossValidation: z
+      .strictObject({
+        folds: z.int().min(2).max(100),
+        iterations: positive().max(1_000_000).optional().meta({ description: "Meta-iterations of each fold's run (default outer.iterations)" }),
+      })
+      .optional()
+      .meta({
+        description:
+          "K-fold meta-validation: each fold's run trains without one fold of the meta-train classes and is scored on them; " +
+          'then the served model trains on all of them (the job makes folds + 1 runs)',
+      }),
     split: z
       .strictObject({ train: z.number().gt(0).lt(1), validation: z.number().min(0).lt(1), test: z.number().gt(0).lt(1) })
       .optional()
@@ -61,9 +74,14 @@ export const Progress = z
     validationAccuracy: z.number().nullable(),
     tasksPerSecond: z.number(),
     etaSeconds: z.number(),
-    phase: z.enum(['meta-training', 'evaluation']),
+    phase: z.enum(PHASES),
     /** Test episodes scored so far while the finished run evaluates; null before. */
     evaluation: z.object({ done: z.int(), episodes: z.int() }).nullable(),
+    baseline: z
+      .object({ done: z.int(), steps: z.int() })
+      .optional()
+      .meta({ description: "Updates of the pre-trained baseline's supervised training so far, in the baseline phase" }),
+    fold: z.object({ fold: z.int(), folds: z.int() }).optional().meta({ description: 'The fold whose run this is (1-based), in the cross-validation phase' }),
   })
   .meta({ id: 'Progress' });
 
@@ -97,6 +115,7 @@ export const Job = z
     error: z.string().optional(),
     backend: z.object({ name: z.string(), device: z.string().nullable() }).optional(),
     sampling: Sampling.optional(),
+    warnings: z.array(z.string()).meta({ description: 'What the job cannot do as asked (e.g. fewer evaluation ways than requested); it goes on' }),
     attempts: z.int().meta({ description: 'Times a worker started this job (more than 1 after a worker died)' }),
     createdAt: Timestamp,
     startedAt: Timestamp.optional(),

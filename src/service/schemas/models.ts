@@ -19,8 +19,39 @@ const Evaluation = z
         pretrained: Accuracy.meta({ description: 'Supervised pre-training on the meta-train classes, head fine-tuned' }),
       })
       .nullable(),
+    timing: z
+      .object({
+        seconds: z.number(),
+        baselineSeconds: z.number().meta({ description: "The pre-trained baseline's supervised training" }),
+        msPerEpisode: z.number().meta({ description: 'Scoring one test episode, every method' }),
+        methodMsPerEpisode: z.object({ meta: z.number(), scratch: z.number().nullable(), pretrained: z.number().nullable() }),
+      })
+      .optional()
+      .meta({ description: 'Wall time of the evaluation (absent for models evaluated before it was measured)' }),
+    warnings: z.array(z.string()).optional().meta({ description: 'Where the evaluation could not do what was asked' }),
   })
   .meta({ id: 'Evaluation', description: 'Held-out test classes, same episodes for the model and both baselines' });
+
+const CrossValidation = z
+  .object({
+    folds: z.array(
+      z.object({
+        fold: z.int(),
+        trainClasses: z.int(),
+        heldOutClasses: z.int(),
+        evaluation: z.object({ episodes: z.int(), ways: z.int(), accuracy: Accuracy }).nullable(),
+        iterations: z.int(),
+        seconds: z.number(),
+      }),
+    ),
+    accuracy: z
+      .object({ mean: z.number(), std: z.number().meta({ description: "Standard deviation of the folds' accuracies" }) })
+      .nullable(),
+  })
+  .meta({
+    id: 'CrossValidation',
+    description: "K-fold meta-validation: each fold's run trained without its held-out meta-train classes and was scored on them",
+  });
 
 export const ModelSummary = z
   .object({
@@ -43,6 +74,8 @@ export const Model = ModelSummary.extend({
   iterations: z.int(),
   checkpoints: z.array(z.object({ iteration: z.int() })),
   backend: z.object({ name: z.string(), device: z.string().nullable() }).nullable(),
+  crossValidation: CrossValidation.nullable(),
+  warnings: z.array(z.string()).meta({ description: "The job's warnings" }),
 }).meta({ id: 'Model' });
 
 export const ModelList = z.object({ models: z.array(ModelSummary) });

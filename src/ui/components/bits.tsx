@@ -10,6 +10,17 @@ export const StatusBadge = ({ status }: { status: JobStatus }) => (
   </span>
 );
 
+/** What the running phase has done: meta-iterations, a fold's run, baseline updates or test episodes. */
+function phasePosition(p: NonNullable<Job['progress']>): { label: string; fraction: number } {
+  const fold = p.fold ? `fold ${p.fold.fold}/${p.fold.folds}` : '';
+  const [name, done, total] = p.evaluation
+    ? [p.fold ? `${fold} evaluation` : 'evaluation', p.evaluation.done, p.evaluation.episodes]
+    : p.phase === 'baseline' && p.baseline
+      ? ['baseline pre-training', p.baseline.done, p.baseline.steps]
+      : [p.phase === 'meta-training' ? '' : fold, p.iteration, p.iterations];
+  return { label: `${name ? `${name} ` : ''}${done}/${total}`, fraction: done / Math.max(1, total) };
+}
+
 export function JobProgress({ job }: { job: Job }) {
   const p = job.progress;
   if (!p) return <span class="muted">{job.status === 'queued' ? 'waiting for a worker' : '–'}</span>;
@@ -22,9 +33,8 @@ export function JobProgress({ job }: { job: Job }) {
       </div>
     );
   }
-  const evaluating = p.evaluation !== null && p.phase !== 'meta-training';
-  const fraction = evaluating ? p.evaluation!.done / Math.max(1, p.evaluation!.episodes) : p.iteration / Math.max(1, p.iterations);
-  const label = evaluating ? `${p.phase} ${p.evaluation!.done}/${p.evaluation!.episodes}` : `${p.iteration}/${p.iterations}`;
+  const { label, fraction } = phasePosition(p);
+  const evaluating = p.phase !== 'meta-training';
   return (
     <div class="progress" title={`${p.phase}: ${label}`}>
       <div class={`bar ${evaluating ? 'evaluating' : ''}`} style={{ width: `${Math.min(100, fraction * 100)}%` }} />
@@ -33,6 +43,18 @@ export function JobProgress({ job }: { job: Job }) {
         {job.status === 'running' ? ` · ETA ${duration(p.etaSeconds)}` : ''}
       </span>
     </div>
+  );
+}
+
+/** What a job (or its model) could not do as asked; nothing when all went as asked. */
+export function Warnings({ warnings }: { warnings: readonly string[] }) {
+  if (warnings.length === 0) return null;
+  return (
+    <ul class="warnings" data-warnings>
+      {warnings.map((w) => (
+        <li key={w}>{w}</li>
+      ))}
+    </ul>
   );
 }
 

@@ -2,7 +2,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { download, getJson, sendJson } from '../api.js';
 import { isFinished, JOB_STATUSES, type Job, type MetricPoint } from '../api-types.js';
-import { ErrorNote, Facts, JobProgress, Loading, StatusBadge } from '../components/bits.js';
+import { ErrorNote, Facts, JobProgress, Loading, StatusBadge, Warnings } from '../components/bits.js';
 import { LearningCurves } from '../components/curves.js';
 import { ago, dateTime, duration, number, percent } from '../format.js';
 import { followJob, useResource } from '../hooks.js';
@@ -215,11 +215,12 @@ export function JobPage({ id }: { id: string }) {
           {job.error}
         </pre>
       ) : null}
+      <Warnings warnings={job.warnings} />
       <section class="card">
         <JobProgress job={job} />
         <Facts
           items={[
-            ['Phase', p?.phase ?? '–'],
+            ['Phase', p ? `${p.phase}${p.fold ? ` (fold ${p.fold.fold} of ${p.fold.folds})` : ''}` : '–'],
             ['Iteration', p ? `${p.iteration} / ${p.iterations}` : '–'],
             ['ETA', job.status === 'running' ? duration(p?.etaSeconds) : '–'],
             ['Tasks/s', number(p?.tasksPerSecond, 1)],

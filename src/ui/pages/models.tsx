@@ -4,8 +4,8 @@ import { download } from '../api.js';
 import type { Model, ModelSummary } from '../api-types.js';
 import { AccuracyChart, type AccuracyBar } from '../components/bar-charts.js';
 import { COLORS } from '../components/chart.js';
-import { ErrorNote, Facts, Loading } from '../components/bits.js';
-import { accuracyText, ago, dateTime, percent } from '../format.js';
+import { ErrorNote, Facts, Loading, Warnings } from '../components/bits.js';
+import { accuracyText, ago, dateTime, duration, percent } from '../format.js';
 import { useResource } from '../hooks.js';
 
 export function ModelsPage() {
@@ -97,7 +97,36 @@ function EvaluationCard({ model }: { model: Model }) {
       <p class="muted">
         Bars are mean accuracy over the same test episodes; whiskers are 95% confidence intervals.
         {evaluation.baselines ? '' : ' Baselines were not computed for this model (evaluation.baselines was false).'}
+        {evaluation.timing
+          ? ` Evaluated in ${duration(evaluation.timing.seconds)}, ${evaluation.timing.msPerEpisode.toFixed(1)} ms per episode.`
+          : ''}
       </p>
+    </section>
+  );
+}
+
+function CrossValidationCard({ model }: { model: Model }) {
+  const cv = model.crossValidation;
+  if (!cv) return null;
+  return (
+    <section class="card" data-cross-validation>
+      <h3>
+        {cv.folds.length}-fold meta-validation:{' '}
+        {cv.accuracy ? `${percent(cv.accuracy.mean)} ± ${percent(cv.accuracy.std)} (mean ± std over folds)` : 'no fold scored'}
+      </h3>
+      <table class="compact">
+        <tbody>
+          {cv.folds.map((f) => (
+            <tr key={f.fold}>
+              <th>fold {f.fold}</th>
+              <td>
+                {f.evaluation ? `${accuracyText(f.evaluation.accuracy)} (${f.evaluation.ways}-way)` : 'not scored'} · {f.heldOutClasses} held-out
+                classes, trained on {f.trainClasses}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
     </section>
   );
 }
@@ -119,7 +148,9 @@ export function ModelPage({ id }: { id: string }) {
           Download checkpoint manifest
         </button>
       </div>
+      <Warnings warnings={model.warnings} />
       <EvaluationCard model={model} />
+      <CrossValidationCard model={model} />
       <div class="grid two">
         <section class="card">
           <h3>Training</h3>

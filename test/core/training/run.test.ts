@@ -48,7 +48,10 @@ for (const backend of TEST_BACKENDS) {
         assert.equal(rest.result.status, 'completed');
         assert.deepEqual(rest.seen.slice(6), whole.seen.slice(6));
         assert.deepEqual(first.seen.slice(1), whole.seen.slice(1, 6));
-        assert.deepEqual(rest.result.evaluation, whole.result.evaluation);
+        // Wall times differ between runs; every number the evaluation measured must not.
+        const { timing: _r, ...restEvaluation } = rest.result.evaluation!;
+        const { timing: _w, ...wholeEvaluation } = whole.result.evaluation!;
+        assert.deepEqual(restEvaluation, wholeEvaluation);
         assert.equal(rest.result.bestValidationAccuracy, whole.result.bestValidationAccuracy);
       });
     });
@@ -81,7 +84,9 @@ test('progress, keep-best validation, pruned checkpoints and a servable best mod
       onCheckpoint: (c) => void saved.push(c.iteration),
     });
     assert.deepEqual(progress, Array.from({ length: 20 }, (_, i) => i + 1));
-    assert.deepEqual(evaluated, Array.from({ length: 20 }, (_, i) => i + 1), 'evaluation reports each test episode');
+    assert.equal(evaluated[0], 0, 'the evaluation phase is announced before its first episode');
+    assert.equal(evaluated.at(-1), 20);
+    assert.ok(evaluated.every((done, i) => i === 0 || done > evaluated[i - 1]), `${evaluated}`);
     assert.ok(saved.includes(10) && saved.includes(20));
     assert.ok(result.bestValidationAccuracy !== null && result.bestValidationAccuracy > 0.5);
     const checkpoints = (await readdir(dir)).filter((f) => f.startsWith('ckpt-'));

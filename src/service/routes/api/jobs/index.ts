@@ -51,6 +51,12 @@ const jobRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, { deps }
           { in: 'body', path: '/episode/ways', message: `at most ${classes}` },
         ]);
       }
+      const folds = config.crossValidation?.folds;
+      if (folds !== undefined && folds > dataset.numClasses) {
+        throw new ServiceError('validation_failed', `${folds} folds need at least that many classes; the dataset has ${dataset.numClasses}`, [
+          { in: 'body', path: '/crossValidation/folds', message: `at most ${dataset.numClasses}` },
+        ]);
+      }
       // Refused now rather than by a worker later: a model beyond the parameter budget, or data
       // whose splits cannot fill an episode once too-small classes are left out.
       checkModelBudget(dataset.spec, config);

@@ -37,7 +37,8 @@ const modelRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, { deps
     },
     async (request) => {
       const model = await predictions.model(principal(request), request.params.id);
-      return { ...summary(model), config: { ...model.config } };
+      // Records from before cross-validation and warnings have neither.
+      return { ...summary(model), config: { ...model.config }, crossValidation: model.crossValidation ?? null, warnings: model.warnings ?? [] };
     },
   );
 
