@@ -11,6 +11,7 @@ export type ServiceErrorCode =
   | 'payload_too_large'
   | 'rate_limited'
   | 'not_ready'
+  | 'redis_unavailable'
   | 'storage_unavailable';
 
 const STATUS: Record<ServiceErrorCode, number> = {
@@ -23,6 +24,7 @@ const STATUS: Record<ServiceErrorCode, number> = {
   payload_too_large: 413,
   rate_limited: 429,
   not_ready: 503,
+  redis_unavailable: 503,
   storage_unavailable: 503,
 };
 

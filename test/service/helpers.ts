@@ -73,8 +73,8 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function startApp(config: ServiceConfig): Promise<TestApp> {
-  const deps = createDeps(config, REDIS_URL, createLogger(config.logLevel, 'test-api'));
+export async function startApp(config: ServiceConfig, redisUrl = REDIS_URL): Promise<TestApp> {
+  const deps = createDeps(config, redisUrl, createLogger(config.logLevel, 'test-api'));
   const app = await buildApp(deps);
   await app.ready();
   const as = (key?: string) => (key ? supertest.agent(app.server).set('authorization', `Bearer ${key}`) : supertest.agent(app.server));
@@ -93,9 +93,9 @@ export async function startApp(config: ServiceConfig): Promise<TestApp> {
 }
 
 /** The app and an in-process training worker (its jobs train in forked children); close() stops both. */
-export async function startAppWithWorker(config: ServiceConfig): Promise<TestApp> {
-  const app = await startApp(config);
-  const worker = startTrainWorker(config, REDIS_URL, createLogger(config.logLevel, 'test-worker'));
+export async function startAppWithWorker(config: ServiceConfig, redisUrl = REDIS_URL): Promise<TestApp> {
+  const app = await startApp(config, redisUrl);
+  const worker = startTrainWorker(config, redisUrl, createLogger(config.logLevel, 'test-worker'));
   return {
     ...app,
     async close() {

@@ -18,7 +18,8 @@ import { MetricSampler } from './metric-sampler.js';
 import { cancelKey, type StopReason, type TrainJobData, type TrainJobProgress, type TrainJobResult } from './types.js';
 
 const config = loadConfig();
-const redis = createRedis(config.redisUrl ?? DEFAULT_REDIS_URL, 'client', 'fewshot-train');
+// A run outlives a Redis restart: its reads and writes wait for Redis rather than fail the job.
+const redis = createRedis(config.redisUrl ?? DEFAULT_REDIS_URL, 'worker', 'fewshot-train');
 const storage = openStorage(config);
 const runs = new RunStorage(storage);
 const datasets = datasetRegistry(redis, config.prefix);
