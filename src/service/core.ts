@@ -4,6 +4,7 @@ export {
   CHECKPOINT_MANIFEST,
   CoreError,
   defaultTrainConfig,
+  describeResumeFallback,
   initBackend,
   loadPredictor,
   nativeFallbackNote,

@@ -13,7 +13,7 @@ import { EpisodeSampler } from '../episodes/sampler.js';
 import { splitClasses, withRotations } from '../episodes/splits.js';
 import { readCheckpoint, readManifest, updateManifest, writeCheckpoint, type RunMetrics } from '../checkpoint/checkpoint.js';
 import { textFeaturesFiles } from '../checkpoint/text-features.js';
-import { checkpointName, pruneCheckpoints, readPointer, writePointer } from '../checkpoint/run-dir.js';
+import { checkpointName, findResumePoint, pruneCheckpoints, readPointer, writePointer } from '../checkpoint/run-dir.js';
 import { evaluate, validationAccuracy } from '../evaluation/evaluate.js';
 import { metaStep } from './meta-step.js';
 import { adam, interpolate, type OuterOptimizer } from './optimizer.js';
@@ -39,8 +39,9 @@ function makeSplit(dataset: ClassDataset, config: TrainConfig): DataSplit {
 export async function trainRun(opts: TrainRunOptions): Promise<TrainResult> {
   const { dir } = opts;
   await mkdir(dir, { recursive: true });
-  const pointer = opts.resume ? await readPointer(dir, 'latest') : null;
-  const latest = pointer && join(dir, pointer.checkpoint);
+  const resumePoint = opts.resume ? await findResumePoint(dir) : null;
+  if (resumePoint?.skipped.length) await opts.onResumeFallback?.(resumePoint);
+  const latest = resumePoint?.checkpoint ?? null;
   const resumed = latest ? await readManifest(latest) : null;
   const split = resumed?.split ?? opts.split ?? makeSplit(opts.dataset, opts.config);
   const { dataset, config, text } = await runText(opts.dataset, opts.config, split, resumed && { path: latest!, manifest: resumed });

@@ -4,7 +4,7 @@
 import { hostname } from 'node:os';
 import { WaitingError, type SandboxedJob } from 'bullmq';
 import { loadConfig } from '../config.js';
-import { initBackend, nativeFallbackNote, trainRun, type BackendInfo, type TrainResult } from '../core.js';
+import { describeResumeFallback, initBackend, nativeFallbackNote, trainRun, type BackendInfo, type TrainResult } from '../core.js';
 import { loadDataset } from '../core-data.js';
 import { ServiceError } from '../errors.js';
 import { createRedis, DEFAULT_REDIS_URL } from '../redis.js';
@@ -117,6 +117,7 @@ export default async function train(job: Job, token?: string, signal?: AbortSign
       await report(progress.iteration === progress.iterations);
       if (cancelled) stop.abort('cancelled' satisfies StopReason);
     },
+    onResumeFallback: (point) => job.log(`attempt ${job.attemptsStarted}: ${describeResumeFallback(point)}`),
     onCheckpoint: async ({ iteration, path }) => {
       // Recorded only once stored whole; a store that stays down fails the job.
       await withRetries(job, `storing checkpoint ${iteration}`, () => runs.push(jobId));
