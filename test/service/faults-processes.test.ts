@@ -3,16 +3,18 @@
 //   ready, and connect (API keys seeded, worker registered) once Redis appears.
 // - The prediction process killed (SIGKILL) during a request: that request gets a 503 with a
 //   retryable code, a new process is started, and the next request succeeds.
+// - A model whose checkpoint is corrupt in storage is served from its run's previous one.
 // - A job whose worker keeps dying beyond the stalled limit ends `failed` saying so.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
+import { truncate } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { after, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { freePort } from '../../src/service/local-redis.js';
 import { generateKey } from '../../src/service/registry/keys.js';
-import { clusters, resumableJob, startApp, startAppWithWorker, testEnv, uploadClusters, waitFor, type TestEnv } from './helpers.js';
+import { clusters, resumableJob, startApp, startAppWithWorker, testEnv, uploadClusters, waitFor, type TestApp, type TestEnv } from './helpers.js';
 import { hasRedisServer, redisServer } from './redis-server.js';
 
 const BIN = fileURLToPath(new URL('../../bin/fewshot.js', import.meta.url));
@@ -83,37 +85,59 @@ test('Redis down at start: serve and worker report not-ready, then connect when 
   assert.equal((await waitFor(() => get(`${api}/v1/jobs`, key), (r) => r.status !== 503, 10_000, 'keys to be seeded')).status, 200);
 });
 
-test('the prediction process killed mid-request: 503 not_ready with Retry-After, restarted, next request succeeds', async () => {
-  const env = await testEnv();
-  cleanups.push(() => env.cleanup());
-  const app = await startAppWithWorker(env.config);
-  cleanups.push(() => app.close());
-  const datasetId = await uploadClusters(app.api, { classes: 8, perClass: 6, dim: 8, noise: 0.3, seed: 5 });
-  const job = (await app.api.post('/v1/jobs').send({ ...resumableJob(datasetId, 10), checkpointEvery: 10, evaluation: { episodes: 2, baselines: false } }).expect(202)).body;
-  const done = await waitFor(() => app.api.get(`/v1/jobs/${job.id}`).then((r) => r.body), (j) => j.modelId || j.status === 'failed', 120_000, 'a model');
+describe('serving a trained model', () => {
+  let env: TestEnv;
+  let app: TestApp;
+  let model: { id: string; checkpoint: string; checkpoints: { iteration: number; key: string }[] };
   const unseen = clusters({ classes: 3, perClass: 3, dim: 8, noise: 0.3, seed: 6 });
   const body = { support: unseen.filter((_, i) => i % 3 < 2), queries: unseen.filter((_, i) => i % 3 === 2).map(({ vector }) => ({ vector })) };
-  const predict = () => app.api.post(`/v1/models/${done.modelId}/predict`).send(body);
-  await app.deps.runner.start();
-  const [victim] = childrenRunning(process.pid, 'prediction/child');
-  assert.ok(victim, 'the prediction process runs');
 
-  // Stopped first, so the request is certainly in its hands when it dies.
-  process.kill(victim, 'SIGSTOP');
-  const pending = predict();
-  const answered = pending.then((r) => r);
-  await new Promise((resolve) => setTimeout(resolve, 500));
-  process.kill(victim, 'SIGKILL');
-  const res = await answered;
-  assert.equal(res.status, 503, JSON.stringify(res.body));
-  assert.equal(res.body.error.code, 'not_ready');
-  assert.equal(res.headers['retry-after'], '1');
+  before(async () => {
+    env = await testEnv();
+    cleanups.push(() => env.cleanup());
+    app = await startAppWithWorker(env.config);
+    cleanups.push(() => app.close());
+    const datasetId = await uploadClusters(app.api, { classes: 8, perClass: 6, dim: 8, noise: 0.3, seed: 5 });
+    // No validation within 30 iterations: best is latest, and the run keeps the one before it.
+    const job = (await app.api.post('/v1/jobs').send({ ...resumableJob(datasetId, 30), checkpointEvery: 10, evaluation: { episodes: 2, baselines: false } }).expect(202)).body;
+    const done = await waitFor(() => app.api.get(`/v1/jobs/${job.id}`).then((r) => r.body), (j) => j.modelId || j.status === 'failed', 120_000, 'a model');
+    model = (await app.deps.models.get(done.modelId))!;
+  });
 
-  const [replacement] = await waitFor(async () => childrenRunning(process.pid, 'prediction/child'), (pids) => pids.length === 1, 60_000, 'a new prediction process');
-  assert.notEqual(replacement, victim);
-  const next = await predict();
-  assert.equal(next.status, 200, JSON.stringify(next.body));
-  assert.equal(next.body.predictions.length, body.queries.length);
+  test('the prediction process killed mid-request: 503 not_ready with Retry-After, restarted, next request succeeds', async () => {
+    const predict = () => app.api.post(`/v1/models/${model.id}/predict`).send(body);
+    await app.deps.runner.start();
+    const [victim] = childrenRunning(process.pid, 'prediction/child');
+    assert.ok(victim, 'the prediction process runs');
+
+    // Stopped first, so the request is certainly in its hands when it dies.
+    process.kill(victim, 'SIGSTOP');
+    const answered = predict().then((r) => r);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    process.kill(victim, 'SIGKILL');
+    const res = await answered;
+    assert.equal(res.status, 503, JSON.stringify(res.body));
+    assert.equal(res.body.error.code, 'not_ready');
+    assert.equal(res.headers['retry-after'], '1');
+
+    const [replacement] = await waitFor(async () => childrenRunning(process.pid, 'prediction/child'), (pids) => pids.length === 1, 60_000, 'a new prediction process');
+    assert.notEqual(replacement, victim);
+    const next = await predict();
+    assert.equal(next.status, 200, JSON.stringify(next.body));
+    assert.equal(next.body.predictions.length, body.queries.length);
+  });
+
+  test("the model's checkpoint corrupted in storage: served from the previous good checkpoint", async () => {
+    assert.deepEqual(model.checkpoints.map((c) => c.iteration), [20, 30]);
+    assert.equal(model.checkpoint, model.checkpoints[1].key);
+    await truncate(await app.deps.storage.localPath(`${model.checkpoint}/weights.bin`), 100);
+    // Another API process: nothing verified or loaded yet.
+    const other = await startApp(env.config);
+    cleanups.push(() => other.close());
+    const res = await other.api.post(`/v1/models/${model.id}/predict`).send(body);
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.equal(res.body.predictions.length, body.queries.length);
+  });
 });
 
 test('a job whose worker keeps dying ends failed beyond the stalled limit, not running forever', async () => {

@@ -12,7 +12,7 @@ import { datasetRegistry } from '../registry/datasets.js';
 import { modelIdForJob, modelRegistry, type ModelRecord } from '../registry/models.js';
 import { openStorage } from '../storage/open.js';
 import { RunStorage } from '../storage/runs.js';
-import { storageKeys } from '../storage/storage.js';
+import { asStorageFailure, storageKeys } from '../storage/storage.js';
 import { MetricHistory } from './metric-history.js';
 import { MetricSampler } from './metric-sampler.js';
 import { cancelKey, type StopReason, type TrainJobData, type TrainJobProgress, type TrainJobResult } from './types.js';
@@ -124,6 +124,9 @@ export default async function train(job: Job, token?: string, signal?: AbortSign
       state.checkpoints = [...state.checkpoints.filter((c) => c.iteration !== iteration), { iteration, key: storage.keyOf(path) }];
       await report(true);
     },
+  }).catch((error: unknown) => {
+    // trainRun writes nothing but checkpoints: a full or unwritable disk fails the job saying so.
+    throw asStorageFailure(error, 'writing a checkpoint');
   });
   // The evaluation rewrote the best checkpoint's manifest.
   await withRetries(job, 'storing the evaluated checkpoint', () => runs.push(jobId));
