@@ -2,7 +2,7 @@
 //
 // The slow fault cases, against real processes, each printing what it did and what it saw:
 //   redis-restart   `fewshot serve --with-worker` on a private append-only redis-server; a MAML
-//                   job trains; Redis is killed (SIGKILL) after its first checkpoint and started
+//                   job trains (the tests' resumable job); Redis is killed (SIGKILL) after its first checkpoint and started
 //                   again --down seconds later (default 10: shorter than the default 30 s job lock,
 //                   so the running attempt keeps its job). While it is down, /readyz and three
 //                   routes that need Redis are polled: time to the first 503, and how long each
@@ -18,7 +18,6 @@
 // people share a machine.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +26,7 @@ import { freePort } from '../src/service/local-redis.js';
 import { generateKey } from '../src/service/registry/keys.js';
 import { BIN, startService, type RunningService } from '../scripts/lib/fewshot-client.js';
 import { clusterVectors } from '../scripts/lib/synthetic.js';
+import { childrenRunning, resumableJob, waitFor } from '../test/service/helpers.js';
 import { redisServer, type RedisServer } from '../test/service/redis-server.js';
 
 const { values: args } = parseArgs({
@@ -38,6 +38,8 @@ const { values: args } = parseArgs({
 const downSeconds = Number(args.down);
 const iterations = Number(args.iterations);
 
+/** How often a state is polled: the resolution of the timings printed. */
+const POLL_MS = 50;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const ms = (since: number) => Math.round(performance.now() - since);
 const say = (scenario: string, line: string) => console.log(`[${scenario}] ${line}`);
@@ -55,16 +57,6 @@ async function hit(url: string, init: RequestInit & { key?: string } = {}) {
   }
 }
 
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(50);
-  }
-}
-
 const summary = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
   return `n=${sorted.length} median ${sorted[Math.floor(sorted.length / 2)]} ms, max ${sorted.at(-1)} ms`;
@@ -75,17 +67,9 @@ async function redisRestart(service: RunningService, redis: RedisServer): Promis
   const { client, url } = service;
   const key = client.apiKey!;
   const dataset = await client.createDataset('clusters', clusterVectors({ classes: 16, perClass: 10, dim: 16, noise: 0.3, seed: 3 }));
-  const job = await client.createJob({
-    datasetId: dataset.id,
-    algorithm: 'maml',
-    model: { hidden: [64] },
-    episode: { ways: 5, shots: 1, queries: 5 },
-    outer: { iterations, metaBatchSize: 4 },
-    validation: { every: 100, episodes: 10 },
-    checkpointEvery: 50,
-    evaluation: { episodes: 20, baselines: false },
-  });
-  const running = await until(() => client.getJob(job.id), (j) => j.checkpoints.length >= 1, 300_000, 'a first checkpoint');
+  // The tests' resumable MAML job (checkpoints every 20 iterations), at --iterations.
+  const job = await client.createJob({ ...resumableJob(dataset.id, iterations), algorithm: 'maml' });
+  const running = await waitFor(() => client.getJob(job.id), (j) => j.checkpoints.length >= 1, 300_000, 'a first checkpoint', POLL_MS);
   say(S, `job ${job.id}: ${iterations} iterations; at iteration ${running.progress?.iteration} (checkpoints ${running.checkpoints.join(', ')})`);
 
   const killedAt = performance.now();
@@ -96,7 +80,7 @@ async function redisRestart(service: RunningService, redis: RedisServer): Promis
     'GET /v1/models': () => hit(`${url}/v1/models`, { key }),
     'POST /v1/datasets': () => hit(`${url}/v1/datasets`, { key, method: 'POST', body: JSON.stringify({ name: 'x', examples: clusterVectors({ classes: 2, perClass: 2, dim: 2, noise: 0.1, seed: 1 }) }) }),
   };
-  const first503 = await until(() => hit(`${url}/readyz`), (r) => r.status === 503, 30_000, '/readyz 503');
+  const first503 = await waitFor(() => hit(`${url}/readyz`), (r) => r.status === 503, 30_000, '/readyz 503', POLL_MS);
   say(S, `/readyz 503 at +${ms(killedAt)} ms (that request took ${first503.ms} ms): ${JSON.stringify((first503.body as { redis?: unknown } | null)?.redis)}`);
   const seen: Record<string, { ms: number[]; statuses: Set<string> }> = {};
   const readyMs: number[] = [];
@@ -116,31 +100,15 @@ async function redisRestart(service: RunningService, redis: RedisServer): Promis
   await redis.start();
   const back = performance.now();
   say(S, `Redis answering again ${ms(killedAt)} ms after the kill`);
-  await until(() => hit(`${url}/readyz`), (r) => r.status === 200, 120_000, '/readyz 200');
+  await waitFor(() => hit(`${url}/readyz`), (r) => r.status === 200, 120_000, '/readyz 200', POLL_MS);
   const readyAfter = ms(back);
-  await until(() => routes['GET /v1/jobs/:id'](), (r) => r.status === 200, 120_000, 'a job read');
+  await waitFor(() => routes['GET /v1/jobs/:id'](), (r) => r.status === 200, 120_000, 'a job read', POLL_MS);
   say(S, `recovered: /readyz 200 ${readyAfter} ms and GET /v1/jobs/:id 200 ${ms(back)} ms after Redis answered`);
-  const done = await until(() => client.getJob(job.id), (j) => !['queued', 'running'].includes(j.status), 900_000, 'the job to end');
+  const done = await waitFor(() => client.getJob(job.id), (j) => !['queued', 'running'].includes(j.status), 900_000, 'the job to end', POLL_MS);
   const models = (await client.request<{ models: { id: string; jobId: string }[] }>('GET', '/v1/models')).models.filter((m) => m.jobId === job.id);
   say(S, `job ${done.status} ${ms(back)} ms after Redis answered (attempts ${done.attempts}${done.error ? `, error: ${done.error}` : ''}); models of the job: ${models.length}`);
   if (done.status !== 'completed' || models.length !== 1) throw new Error(`${S}: expected one completed model`);
   return done.modelId!;
-}
-
-/** The processes `pid` forked whose command line mentions `script`. */
-function children(pid: number, script: string): number[] {
-  return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
-    .trim()
-    .split(/\s+/)
-    .filter(Boolean)
-    .map(Number)
-    .filter((child) => {
-      try {
-        return readFileSync(`/proc/${child}/cmdline`, 'utf8').includes(script);
-      } catch {
-        return false;
-      }
-    });
 }
 
 async function predictionKill(service: RunningService, modelId: string): Promise<void> {
@@ -150,7 +118,7 @@ async function predictionKill(service: RunningService, modelId: string): Promise
   const predict = () => hit(`${service.url}/v1/models/${modelId}/predict`, { key: service.client.apiKey, method: 'POST', body });
   const warm = await predict();
   say(S, `warm-up predict: ${warm.status} in ${warm.ms} ms`);
-  const [victim] = children(service.pid, 'prediction/child');
+  const [victim] = childrenRunning(service.pid, 'prediction/child');
   process.kill(victim, 'SIGSTOP');
   const pending = predict();
   await sleep(300);
@@ -158,8 +126,8 @@ async function predictionKill(service: RunningService, modelId: string): Promise
   process.kill(victim, 'SIGKILL');
   const answer = await pending;
   say(S, `prediction process ${victim} stopped, request sent, then SIGKILL: ${answer.status} ${answer.code} retry-after=${answer.retryAfter}, ${ms(killedAt)} ms after the kill`);
-  const [replacement] = await until(async () => children(service.pid, 'prediction/child'), (p) => p.length === 1 && p[0] !== victim, 120_000, 'a new prediction process');
-  const ready = await until(() => hit(`${service.url}/readyz`), (r) => r.status === 200, 120_000, '/readyz 200');
+  const [replacement] = await waitFor(async () => childrenRunning(service.pid, 'prediction/child'), (p) => p.length === 1 && p[0] !== victim, 120_000, 'a new prediction process', POLL_MS);
+  const ready = await waitFor(() => hit(`${service.url}/readyz`), (r) => r.status === 200, 120_000, '/readyz 200', POLL_MS);
   say(S, `new prediction process ${replacement}; /readyz 200 ${ms(killedAt)} ms after the kill (${ready.ms} ms request)`);
   const next = await predict();
   say(S, `next predict: ${next.status} in ${next.ms} ms`);
@@ -183,16 +151,16 @@ async function redisLate(): Promise<void> {
     run(['serve'], { PORT: String(apiPort), HOST: '127.0.0.1', FEWSHOT_DATA_DIR: dataDir });
     run(['worker'], { FEWSHOT_WORKER_HEALTH_PORT: String(healthPort), FEWSHOT_DATA_DIR: dataDir });
     const api = `http://127.0.0.1:${apiPort}`;
-    const first = await until(() => hit(`${api}/readyz`), (r) => r.status !== 0, 120_000, 'serve to listen');
-    const worker = await until(() => hit(`http://127.0.0.1:${healthPort}/healthz`), (r) => r.status !== 0, 120_000, 'the worker health check');
+    const first = await waitFor(() => hit(`${api}/readyz`), (r) => r.status !== 0, 120_000, 'serve to listen', POLL_MS);
+    const worker = await waitFor(() => hit(`http://127.0.0.1:${healthPort}/healthz`), (r) => r.status !== 0, 120_000, 'the worker health check', POLL_MS);
     say(S, `with Redis down: serve answers /readyz ${first.status} at +${ms(started)} ms; worker /healthz ${worker.status} ${JSON.stringify(worker.body)}`);
     const jobs = await hit(`${api}/v1/jobs`, { key });
     say(S, `with Redis down: GET /v1/jobs → ${jobs.status} ${jobs.code} in ${jobs.ms} ms`);
     await redis.start();
     const up = performance.now();
-    await until(() => hit(`${api}/readyz`), (r) => r.status === 200 && (r.body as unknown as { workers: { count: number } }).workers.count === 1, 120_000, 'ready with a worker');
+    await waitFor(() => hit(`${api}/readyz`), (r) => r.status === 200 && (r.body as unknown as { workers: { count: number } }).workers.count === 1, 120_000, 'ready with a worker', POLL_MS);
     const readyMs = ms(up);
-    await until(() => hit(`${api}/v1/jobs`, { key }), (r) => r.status === 200, 30_000, 'the seeded key');
+    await waitFor(() => hit(`${api}/v1/jobs`, { key }), (r) => r.status === 200, 30_000, 'the seeded key', POLL_MS);
     say(S, `Redis started: /readyz 200 with the worker registered after ${readyMs} ms; the seeded key works after ${ms(up)} ms`);
   } finally {
     for (const child of spawned) {

@@ -8,13 +8,12 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
 import { truncate } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { freePort } from '../../src/service/local-redis.js';
 import { generateKey } from '../../src/service/registry/keys.js';
-import { clusters, resumableJob, startApp, startAppWithWorker, testEnv, uploadClusters, waitFor, type TestApp, type TestEnv } from './helpers.js';
+import { childrenRunning, clusters, resumableJob, startApp, startAppWithWorker, testEnv, uploadClusters, waitFor, type TestApp, type TestEnv } from './helpers.js';
 import { hasRedisServer, redisServer } from './redis-server.js';
 
 const BIN = fileURLToPath(new URL('../../bin/fewshot.js', import.meta.url));
@@ -42,18 +41,6 @@ async function get(url: string, key?: string): Promise<{ status: number; body: a
   } catch {
     return { status: 0, body: null };
   }
-}
-
-/** The processes `pid` forked whose command line mentions `script`. */
-function childrenRunning(pid: number, script: string): number[] {
-  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-  return children.filter((child) => {
-    try {
-      return readFileSync(`/proc/${child}/cmdline`, 'utf8').includes(script);
-    } catch {
-      return false;
-    }
-  });
 }
 
 test('Redis down at start: serve and worker report not-ready, then connect when it appears', { skip: !hasRedisServer && 'no redis-server' }, async () => {

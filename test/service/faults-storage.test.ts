@@ -16,10 +16,12 @@ after(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
 });
 
-async function setUp(overrides: Record<string, string> = {}, withWorker = false): Promise<{ env: TestEnv; app: TestApp }> {
-  const env = await testEnv(overrides);
+/** An app (and a worker) on a fresh data directory; that directory a tmpfs of `tmpfsBytes` if given. */
+async function setUp(opts: { withWorker?: boolean; tmpfsBytes?: number } = {}): Promise<{ env: TestEnv; app: TestApp }> {
+  const env = await testEnv();
   cleanups.push(() => env.cleanup());
-  const app = await (withWorker ? startAppWithWorker : startApp)(env.config);
+  if (opts.tmpfsBytes) assert.ok(mountTmpfs(env.config.dataDir, opts.tmpfsBytes));
+  const app = await (opts.withWorker ? startAppWithWorker : startApp)(env.config);
   cleanups.push(() => app.close());
   return { env, app };
 }
@@ -54,11 +56,7 @@ const canMount = (() => {
 
 describe('a full disk (tmpfs)', { skip: !canMount && 'cannot mount a tmpfs here' }, () => {
   test('during an upload: 503 naming ENOSPC, no dataset registered, nothing left on the disk', async () => {
-    const env = await testEnv();
-    cleanups.push(() => env.cleanup());
-    assert.ok(mountTmpfs(env.config.dataDir, 512 * 1024));
-    const app = await startApp(env.config);
-    cleanups.push(() => app.close());
+    const { env, app } = await setUp({ tmpfsBytes: 512 * 1024 });
     // About 600 KB of float32s, on a 512 KB disk.
     const res = await app.api.post('/v1/datasets').send({ name: 'too big', examples: vectors(10, 30, 500) });
     assert.equal(res.status, 503, JSON.stringify(res.body));
@@ -70,11 +68,7 @@ describe('a full disk (tmpfs)', { skip: !canMount && 'cannot mount a tmpfs here'
   });
 
   test('while a job trains: the job fails with the cause', async () => {
-    const env = await testEnv();
-    cleanups.push(() => env.cleanup());
-    assert.ok(mountTmpfs(env.config.dataDir, 1024 * 1024));
-    const app = await startAppWithWorker(env.config);
-    cleanups.push(() => app.close());
+    const { env, app } = await setUp({ tmpfsBytes: 1024 * 1024, withWorker: true });
     const { body: dataset } = await app.api.post('/v1/datasets').send({ name: 'clusters', examples: vectors(8, 6, 8) }).expect(201);
     const { body: job } = await app.api.post('/v1/jobs').send({ ...resumableJob(dataset.id, 5000), validation: { every: 0, episodes: 5 }, checkpointEvery: 500 }).expect(202);
     const getJob = () => app.api.get(`/v1/jobs/${job.id}`).then((r) => r.body);

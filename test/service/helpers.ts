@@ -1,6 +1,7 @@
 // Shared set-up for the service tests: a private Redis key prefix and data directory per
 // test file, an app on a real port, and clean-up of both.
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -105,15 +106,27 @@ export async function startAppWithWorker(config: ServiceConfig, redisUrl = REDIS
   };
 }
 
-/** Polls `read` until `done` holds for its value, or fails after `timeoutMs`. */
-export async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number, what: string): Promise<T> {
+/** Polls `read` every `intervalMs` until `done` holds for its value, or fails after `timeoutMs`. */
+export async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number, what: string, intervalMs = 100): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await read();
     if (done(value)) return value;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
+}
+
+/** The processes `pid` forked whose command line mentions `script` (Linux: read from /proc). */
+export function childrenRunning(pid: number, script: string): number[] {
+  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  return children.filter((child) => {
+    try {
+      return readFileSync(`/proc/${child}/cmdline`, 'utf8').includes(script);
+    } catch {
+      return false;
+    }
+  });
 }
 
 
