@@ -22,7 +22,7 @@ before(async () => {
 });
 after(async () => {
   if (!hasRedisServer) return;
-  await redis.start().catch(() => {}); // closing cleanly needs Redis
+  await redis.start(); // closing cleanly needs Redis
   await app.close();
   await redis.remove();
   await env.cleanup();

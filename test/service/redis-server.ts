@@ -28,7 +28,7 @@ function answersPing(port: number): Promise<boolean> {
 export interface RedisServer {
   port: number;
   url: string;
-  /** Starts the server (again), on the same port and data; resolves once it answers PING. */
+  /** Starts the server (again, unless it runs), on the same port and data; resolves once it answers PING. */
   start(): Promise<void>;
   /** Kills it (SIGKILL by default) and waits for it to exit. */
   kill(signal?: NodeJS.Signals): Promise<void>;
@@ -45,6 +45,7 @@ export async function redisServer(): Promise<RedisServer> {
     port,
     url: `redis://127.0.0.1:${port}`,
     async start() {
+      if (child && child.exitCode === null && child.signalCode === null) return;
       const args = ['--bind', '127.0.0.1', '--port', String(port), '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', ''];
       const started = spawn('redis-server', args, { stdio: 'ignore' });
       child = started;

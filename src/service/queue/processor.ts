@@ -28,8 +28,14 @@ const history = new MetricHistory(redis, config.prefix);
 let backend: Promise<BackendInfo> | null = null;
 
 // The worker that forked us is gone (killed): its lock will lapse and another worker resumes the
-// job from its last checkpoint, so this copy must not go on writing checkpoints beside it.
-process.once('disconnect', () => process.exit(1));
+// job from its last checkpoint, so this copy must not go on writing checkpoints beside it. A
+// worker killed while this module was still loading disconnected before anyone listened, so the
+// run also looks before every iteration (an orphan that trained on for minutes was seen).
+const exitIfOrphaned = () => {
+  if (!process.connected) process.exit(1);
+};
+process.once('disconnect', exitIfOrphaned);
+exitIfOrphaned();
 
 /** Progress goes to Redis at most this often; checkpoints and the end are always reported. */
 const REPORT_INTERVAL_MS = 250;
@@ -103,6 +109,7 @@ export default async function train(job: Job, token?: string, signal?: AbortSign
     resume: true,
     signal: stop.signal,
     onProgress: async (progress) => {
+      exitIfOrphaned();
       if (firstIteration) {
         firstIteration = false;
         await job.log(`attempt ${job.attemptsStarted}: first iteration ${progress.iteration} of ${progress.iterations}`);
