@@ -28,13 +28,15 @@ const history = new MetricHistory(redis, config.prefix);
 let backend: Promise<BackendInfo> | null = null;
 
 // The worker that forked us is gone (killed): its lock will lapse and another worker resumes the
-// job from its last checkpoint, so this copy must not go on writing checkpoints beside it. A
-// worker killed while this module was still loading disconnected before anyone listened, so the
-// run also looks before every iteration (an orphan that trained on for minutes was seen).
+// job from its last checkpoint, so this copy must not go on writing checkpoints beside it.
+// 'disconnect' alone was seen to miss a worker killed while this module loaded (the orphan
+// trained on for minutes), so being re-parented is checked too, every second and every iteration.
+const parentPid = Number(process.env.FEWSHOT_PARENT_PID);
 const exitIfOrphaned = () => {
-  if (!process.connected) process.exit(1);
+  if (!process.connected || (parentPid > 0 && process.ppid !== parentPid)) process.exit(1);
 };
 process.once('disconnect', exitIfOrphaned);
+setInterval(exitIfOrphaned, 1000).unref();
 exitIfOrphaned();
 
 /** Progress goes to Redis at most this often; checkpoints and the end are always reported. */
