@@ -10,8 +10,8 @@ const CLIENT_COMMAND_TIMEOUT_MS = 5000;
 /**
  * Two kinds of connection, both reconnecting forever in the background:
  * - `client` (the API's): lazy, so building the app (for tests, or to print the OpenAPI document)
- *   needs no Redis; and fail-fast — while Redis is away a command fails at the next failed
- *   reconnect attempt (within about a second), so a request answers 503 instead of hanging.
+ *   needs no Redis; and fail-fast — while Redis is away a command fails at once (before the
+ *   first connection: at the first failed attempt), so a request answers 503 instead of hanging.
  * - `worker` (BullMQ workers, event streams, a training run): connects at once and waits for
  *   Redis however long it is away, as BullMQ requires. (A lazy connection's first connect would
  *   reject when Redis is down at start, and BullMQ would give up on it for good.)
@@ -25,6 +25,11 @@ export function createRedis(url: string, role: 'client' | 'worker', name: string
       : { lazyConnect: true, maxRetriesPerRequest: 0, commandTimeout: CLIENT_COMMAND_TIMEOUT_MS }),
   };
   const redis = new Redis(url, options);
+  if (role === 'client') {
+    // Commands wait only for the first (lazy) connection; once connected, a command sent while
+    // Redis is away fails at once rather than at the next failed reconnect attempt.
+    redis.once('ready', () => (redis.options.enableOfflineQueue = false));
+  }
   // While Redis is away every reconnect attempt emits an error. Those reach callers as failed
   // commands and /readyz, whoever wants the events listens too; this stops ioredis printing each one.
   redis.on('error', () => {});
