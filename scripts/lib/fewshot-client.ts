@@ -285,7 +285,7 @@ export class FewshotClient {
 // ---------------------------------------------------------------------------------------------
 // Running the service
 
-const BIN = join(REPO_ROOT, 'bin', 'fewshot.js');
+export const BIN = join(REPO_ROOT, 'bin', 'fewshot.js');
 const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
 export interface ServiceOptions {

@@ -1,6 +1,6 @@
 // `fewshot train` and `fewshot eval`. Diagnostics (backend, dataset, progress) go to stderr and
 // the report to stdout, so `--json` output can be piped while a person still watches progress.
-import { CoreError, evaluateCheckpoint, initBackend, resolveCheckpoint, trainRun, type BackendInfo, type BackendPreference } from '../core/index.js';
+import { CoreError, describeResumeFallback, evaluateCheckpoint, initBackend, resolveCheckpoint, trainRun, type BackendInfo, type BackendPreference } from '../core/index.js';
 import { EVAL_USAGE, TRAIN_USAGE, UsageError, parseEvalArgs, parseTrainArgs, type CommonOptions } from './train-args.js';
 import { resolveDatasetSource } from './train-dataset-source.js';
 import { percent, progressReporter } from './progress.js';
@@ -98,6 +98,7 @@ export function trainCommand(argv: string[], io: CommandIo = processIo): Promise
           const scored = fold.evaluation ? `${percent(fold.evaluation.accuracy.mean)} on ${fold.evaluation.episodes} episodes` : 'not scored';
           io.err(`fold ${fold.fold}: ${scored} of ${fold.heldOutClasses} held-out classes\n`);
         },
+        onResumeFallback: (point) => io.err(`${describeResumeFallback(point)}\n`),
       });
     } finally {
       cancel.release();

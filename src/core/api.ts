@@ -3,6 +3,7 @@
 import type { Algorithm, TrainConfig } from './config.js';
 import type { ClassDataset, ClassView, FeatureRows, InputSpec } from './data/types.js';
 import type { RawExample } from './data/raw-examples.js';
+import type { ResumePoint } from './checkpoint/run-dir.js';
 
 export interface Progress {
   iteration: number;
@@ -103,6 +104,8 @@ export interface TrainRunOptions {
   resume?: boolean;
   onProgress?: (progress: Progress) => void | Promise<void>;
   onCheckpoint?: (checkpoint: CheckpointInfo) => void | Promise<void>;
+  /** Resuming passed over the newest checkpoints (corrupt, half-written): which, why, and where it continues instead. */
+  onResumeFallback?: (point: ResumePoint) => void | Promise<void>;
   /** Checked between meta-iterations; an aborted run stops there and keeps its checkpoints. */
   signal?: AbortSignal;
   /** Something the run cannot do as configured (e.g. fewer evaluation ways than asked); it goes on. */

@@ -34,6 +34,6 @@ export { checkModelBudget, MAX_MODEL_PARAMS } from './models/budget.js';
 export { trainRun } from './training/run.js';
 export { loadPredictor } from './adaptation/predictor.js';
 export { evaluateCheckpoint } from './evaluation/evaluate.js';
-export { resolveCheckpoint } from './checkpoint/run-dir.js';
+export { describeResumeFallback, resolveCheckpoint } from './checkpoint/run-dir.js';
 export { MANIFEST as CHECKPOINT_MANIFEST, readManifest, verifyCheckpoint } from './checkpoint/checkpoint.js';
 export type { CheckpointManifest } from './checkpoint/checkpoint.js';

@@ -20,6 +20,8 @@ export function childOptions(config: ServiceConfig, redisUrl: string) {
       ...(config.wasmThreads ? { FEWSHOT_WASM_THREADS: String(config.wasmThreads) } : {}),
       FEWSHOT_ADAPTATION_CACHE_SIZE: String(config.adaptationCacheSize),
       FEWSHOT_MODEL_CACHE_SIZE: String(config.modelCacheSize),
+      // A child whose parent died is re-parented: it can tell by comparing its ppid with this.
+      FEWSHOT_PARENT_PID: String(process.pid),
     },
   };
 }

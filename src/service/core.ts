@@ -6,6 +6,7 @@ export {
   CORE_ERROR_CODES,
   CoreError,
   defaultTrainConfig,
+  describeResumeFallback,
   initBackend,
   liveTensors,
   loadPredictor,

@@ -43,11 +43,8 @@ export function createDeps(config: ServiceConfig, redisUrl: string, log: Logger)
   const jobs = new TrainQueue(config, redisUrl, redis, log);
   const runner = new PredictionRunner(config, redisUrl, log);
   const runs = new RunStorage(storage);
-  const predictions = new PredictionService(runner, models, new AdaptationRegistry(redis, config.prefix), runs, {
-    ttlSeconds: config.adaptationTtlSeconds,
-    support: config.maxSupport,
-    queries: config.maxQueries,
-  });
+  const limits = { ttlSeconds: config.adaptationTtlSeconds, support: config.maxSupport, queries: config.maxQueries };
+  const predictions = new PredictionService(runner, models, new AdaptationRegistry(redis, config.prefix), runs, limits, log);
   return {
     config,
     log,

@@ -13,6 +13,7 @@ export type ServiceErrorCode =
   | 'not_ready'
   | 'overloaded'
   | 'shutting_down'
+  | 'redis_unavailable'
   | 'storage_unavailable';
 
 const STATUS: Record<ServiceErrorCode, number> = {
@@ -27,6 +28,7 @@ const STATUS: Record<ServiceErrorCode, number> = {
   not_ready: 503,
   overloaded: 503,
   shutting_down: 503,
+  redis_unavailable: 503,
   storage_unavailable: 503,
 };
 

@@ -6,6 +6,7 @@ import { ConfigError, type ServiceConfig } from './config.js';
 import { createDeps, type AppDeps } from './deps.js';
 import type { Logger } from './logger.js';
 import { startTrainWorker } from './queue/worker.js';
+import { isRedisUnavailable } from './redis.js';
 import { parseKeySeeds } from './registry/keys.js';
 import { serveWorkerHealth } from './worker-health.js';
 
@@ -42,6 +43,24 @@ async function setUpAuth(config: ServiceConfig, deps: AppDeps, log: Logger): Pro
   if (count === 0) log.warn('no API key exists yet: create one with `fewshot keys create --scope admin --name ops`');
 }
 
+/**
+ * Runs `operation` again every second while it fails for want of Redis (a promise of its end,
+ * in the background); stops trying once `stopped()`.
+ */
+function untilRedisAnswers(operation: () => Promise<void>, stopped: () => boolean): Promise<void> {
+  return (async () => {
+    for (;;) {
+      await new Promise((resolve) => setTimeout(resolve, 1000).unref());
+      if (stopped()) return;
+      try {
+        return await operation();
+      } catch (error) {
+        if (!isRedisUnavailable(error)) throw error;
+      }
+    }
+  })();
+}
+
 export async function start(config: ServiceConfig, redisUrl: string, log: Logger, run: { api: boolean; worker: boolean }): Promise<Running> {
   const worker = run.worker ? startTrainWorker(config, redisUrl, log.child({ component: 'worker' })) : null;
   if (!run.api) {
@@ -56,11 +75,20 @@ export async function start(config: ServiceConfig, redisUrl: string, log: Logger
   }
 
   const deps = createDeps(config, redisUrl, log);
-  await setUpAuth(config, deps, log);
+  let closing = false;
+  // Redis down at start: serve anyway (503s, and GET /readyz says why) and set up keys when it answers.
+  let pendingAuth: Promise<void> | null = null;
+  try {
+    await setUpAuth(config, deps, log);
+  } catch (error) {
+    if (!isRedisUnavailable(error)) throw error;
+    log.warn('Redis does not answer: answering 503 until it does (GET /readyz says why)');
+    pendingAuth = untilRedisAnswers(() => setUpAuth(config, deps, log), () => closing);
+  }
   const app = await buildApp(deps);
   const url = await app.listen({ port: config.port, host: config.host });
   log.info({ storage: deps.storage.location, trustProxy: Boolean(config.trustProxy), cors: config.corsOrigins }, 'API listening');
-  let closing = false;
+  pendingAuth?.catch((error: unknown) => log.error({ err: error }, 'setting up API keys failed'));
   const drainAndClose = async () => {
     const { drainTimeoutMs } = config;
     log.info({ drainTimeoutMs }, 'draining: new requests get 503 while those in flight finish');

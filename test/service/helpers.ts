@@ -1,6 +1,7 @@
 // Shared set-up for the service tests: a private Redis key prefix and data directory per
 // test file, an app on a real port, and clean-up of both.
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -75,9 +76,12 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** `log`: where the app logs (by default at the configured level, silent in tests). */
-export async function startApp(config: ServiceConfig, log: Logger = createLogger(config.logLevel, 'test-api')): Promise<TestApp> {
-  const deps = createDeps(config, REDIS_URL, log);
+/** `redisUrl`: another Redis than the shared one; `log`: where the app logs (by default at the configured level, silent in tests). */
+export async function startApp(
+  config: ServiceConfig,
+  { redisUrl = REDIS_URL, log = createLogger(config.logLevel, 'test-api') }: { redisUrl?: string; log?: Logger } = {},
+): Promise<TestApp> {
+  const deps = createDeps(config, redisUrl, log);
   const app = await buildApp(deps);
   await app.ready();
   const as = (key?: string) => (key ? supertest.agent(app.server).set('authorization', `Bearer ${key}`) : supertest.agent(app.server));
@@ -96,9 +100,9 @@ export async function startApp(config: ServiceConfig, log: Logger = createLogger
 }
 
 /** The app and an in-process training worker (its jobs train in forked children); close() stops both. */
-export async function startAppWithWorker(config: ServiceConfig): Promise<TestApp> {
-  const app = await startApp(config);
-  const worker = startTrainWorker(config, REDIS_URL, createLogger(config.logLevel, 'test-worker'));
+export async function startAppWithWorker(config: ServiceConfig, redisUrl = REDIS_URL): Promise<TestApp> {
+  const app = await startApp(config, { redisUrl });
+  const worker = startTrainWorker(config, redisUrl, createLogger(config.logLevel, 'test-worker'));
   return {
     ...app,
     async close() {
@@ -108,15 +112,27 @@ export async function startAppWithWorker(config: ServiceConfig): Promise<TestApp
   };
 }
 
-/** Polls `read` until `done` holds for its value, or fails after `timeoutMs`. */
-export async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number, what: string): Promise<T> {
+/** Polls `read` every `intervalMs` until `done` holds for its value, or fails after `timeoutMs`. */
+export async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number, what: string, intervalMs = 100): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await read();
     if (done(value)) return value;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
+}
+
+/** The processes `pid` forked whose command line mentions `script` (Linux: read from /proc). */
+export function childrenRunning(pid: number, script: string): number[] {
+  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  return children.filter((child) => {
+    try {
+      return readFileSync(`/proc/${child}/cmdline`, 'utf8').includes(script);
+    } catch {
+      return false;
+    }
+  });
 }
 
 

@@ -2,8 +2,10 @@
 // plus two small pointer files, latest.json (where a resumed run continues) and best.json
 // (what gets served). Anything neither pointer names is pruned after each save.
 import { access, readdir, readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { CoreError } from '../errors.js';
 import { writeFileAtomic } from './atomic.js';
+import { verifyCheckpoint } from './checkpoint.js';
 
 export type Pointer = 'latest' | 'best';
 
@@ -28,11 +30,16 @@ export async function writePointer(dir: string, pointer: Pointer, value: Pointer
   await writeFileAtomic(join(dir, `${pointer}.json`), JSON.stringify(value));
 }
 
-/** Removes checkpoints (and abandoned temp dirs) that no pointer names. */
+const checkpointsIn = async (dir: string) => (await readdir(dir)).filter((entry) => entry.startsWith('ckpt-')).sort();
+
+/**
+ * Removes checkpoints (and abandoned temp dirs) that no pointer names, except the one before
+ * the latest: should the latest turn out corrupt, a resumed run falls back to it.
+ */
 export async function pruneCheckpoints(dir: string): Promise<void> {
-  const keep = new Set(
-    [await readPointer(dir, 'latest'), await readPointer(dir, 'best')].flatMap((p) => (p ? [p.checkpoint] : [])),
-  );
+  const latest = await readPointer(dir, 'latest');
+  const previous = latest && (await checkpointsIn(dir)).filter((name) => name < latest.checkpoint).at(-1);
+  const keep = new Set([latest?.checkpoint, (await readPointer(dir, 'best'))?.checkpoint, previous]);
   for (const entry of await readdir(dir)) {
     if ((entry.startsWith('ckpt-') || entry.startsWith('.tmp-')) && !keep.has(entry)) {
       await rm(join(dir, entry), { recursive: true, force: true });
@@ -49,4 +56,44 @@ export async function resolveCheckpoint(path: string): Promise<string | null> {
   if (isCheckpoint) return path;
   const pointer = (await readPointer(path, 'best')) ?? (await readPointer(path, 'latest'));
   return pointer ? join(path, pointer.checkpoint) : null;
+}
+
+export interface ResumePoint {
+  /** The checkpoint directory to continue from; null to start afresh. */
+  checkpoint: string | null;
+  /** Newer checkpoints passed over, and why (the first error each gave). */
+  skipped: { name: string; reason: string }[];
+}
+
+/**
+ * Where a resumed run continues: the checkpoint the latest pointer names, or when that one is
+ * missing, half-written or corrupt, the newest older one that verifies; afresh when none does.
+ * A best pointer naming a skipped checkpoint is moved to the resume point, which then holds the
+ * best weights the run still has.
+ */
+export async function findResumePoint(dir: string): Promise<ResumePoint> {
+  const latest = await readPointer(dir, 'latest');
+  if (!latest) return { checkpoint: null, skipped: [] };
+  const older = (await checkpointsIn(dir)).filter((name) => name < latest.checkpoint).reverse();
+  const skipped: ResumePoint['skipped'] = [];
+  for (const name of [latest.checkpoint, ...older]) {
+    try {
+      const manifest = await verifyCheckpoint(join(dir, name));
+      const best = await readPointer(dir, 'best');
+      if (best && skipped.some((s) => s.name === best.checkpoint)) {
+        await writePointer(dir, 'best', { checkpoint: name, iteration: manifest.iteration });
+      }
+      return { checkpoint: join(dir, name), skipped };
+    } catch (error) {
+      if (!(error instanceof CoreError && error.code === 'checkpoint_invalid')) throw error;
+      skipped.push({ name, reason: error.message });
+    }
+  }
+  return { checkpoint: null, skipped };
+}
+
+/** One line for a log: which checkpoints resuming passed over, why, and where it continues. */
+export function describeResumeFallback(point: ResumePoint): string {
+  const skipped = point.skipped.map((s) => `skipped ${s.name} (${s.reason})`).join('; ');
+  return `${skipped}; ${point.checkpoint ? `resuming from ${basename(point.checkpoint)}` : 'no usable checkpoint left: starting afresh'}`;
 }

@@ -13,7 +13,7 @@ import { EpisodeSampler } from '../episodes/sampler.js';
 import { runSplit, usableSplit } from '../episodes/plan.js';
 import { readCheckpoint, readManifest, updateManifest, writeCheckpoint, type RunMetrics } from '../checkpoint/checkpoint.js';
 import { textFeaturesFiles } from '../checkpoint/text-features.js';
-import { checkpointName, pruneCheckpoints, readPointer, writePointer } from '../checkpoint/run-dir.js';
+import { checkpointName, findResumePoint, pruneCheckpoints, readPointer, writePointer } from '../checkpoint/run-dir.js';
 import { evaluate, evaluationPlan, validationAccuracy } from '../evaluation/evaluate.js';
 import { crossValidate } from './cross-validation.js';
 import { metaStep } from './meta-step.js';
@@ -66,8 +66,9 @@ function splitWarnings(split: DataSplit, config: TrainConfig): string[] {
 async function trainOnce(opts: TrainRunOptions): Promise<Omit<TrainResult, 'warnings' | 'crossValidation'>> {
   const { dir } = opts;
   await mkdir(dir, { recursive: true });
-  const pointer = opts.resume ? await readPointer(dir, 'latest') : null;
-  const latest = pointer && join(dir, pointer.checkpoint);
+  const resumePoint = opts.resume ? await findResumePoint(dir) : null;
+  if (resumePoint?.skipped.length) await opts.onResumeFallback?.(resumePoint);
+  const latest = resumePoint?.checkpoint ?? null;
   const resumed = latest ? await readManifest(latest) : null;
   // Classes too small for an episode are left out of sampling (the service refuses a job that
   // keeps too few of them before it is queued: episodes/plan.ts).

@@ -62,7 +62,7 @@ export function unauthorized(message: string, error?: 'invalid_token' | 'invalid
 /** The key's record, or a 401; Redis being down is a 503, not a refusal. */
 export async function authenticate(keys: KeyRegistry, presented: string) {
   const record = await keys.verify(presented).catch(() => {
-    throw new ServiceError('not_ready', 'API keys cannot be checked: Redis does not answer');
+    throw new ServiceError('redis_unavailable', 'API keys cannot be checked: Redis does not answer');
   });
   if (!record) throw unauthorized('the API key is invalid or has been revoked', 'invalid_token');
   return record;

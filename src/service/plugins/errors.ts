@@ -4,6 +4,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { CoreError, type CoreErrorCode } from '../core.js';
 import { ServiceError } from '../errors.js';
+import { isRedisUnavailable } from '../redis.js';
 
 interface HttpError {
   status: number;
@@ -51,6 +52,9 @@ function toHttp(error: unknown): HttpError {
       ? { status, code: error.code, message: 'the model checkpoint cannot be read' }
       : { status, code: error.code, message: error.message, details: error.details };
   }
+  if (isRedisUnavailable(error)) {
+    return { status: 503, code: 'redis_unavailable', message: 'Redis does not answer; retry shortly' };
+  }
   const fastifyError = error as Partial<FastifyError>;
   if (fastifyError.code === 'FST_ERR_MAX_PARAM_LENGTH') {
     // The router refuses before the route's own schema can name the field; same answer as that schema's.
@@ -68,6 +72,8 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, error: u
   const { status, headers, ...body } = toHttp(error);
   if (status >= 500) request.log.error({ err: error }, 'request failed');
   if (headers) reply.headers(headers);
+  // Every 503 is worth retrying: Redis, the store or the prediction process is coming back.
+  if (status === 503 && !reply.hasHeader('retry-after')) reply.header('retry-after', '1');
   return reply.status(status).send({ error: body });
 }
 

@@ -70,8 +70,10 @@ export class PredictionRunner {
     this.ready ??= new Promise<BackendSummary>((resolve, reject) => {
       const child = fork(CHILD, [], { ...childOptions(this.config, this.redisUrl), serialization: 'advanced' });
       this.child = child;
+      let served = false;
       child.on('message', (message: ChildMessage) => {
         if (message.type === 'ready') {
+          served = true;
           this.log.info({ backend: message.backend, pid: child.pid }, 'prediction process ready');
           if (message.fallback) this.log.warn({ pid: child.pid }, message.fallback);
           resolve(message.backend);
@@ -85,7 +87,7 @@ export class PredictionRunner {
       child.on('exit', (code, signal) => {
         if (!this.closing) this.log.warn({ code, signal }, 'prediction process exited');
         reject(new ServiceError('not_ready', 'the prediction process stopped while starting'));
-        this.restart(new ServiceError('not_ready', 'the prediction process stopped; retry the request'));
+        this.restart(new ServiceError('not_ready', 'the prediction process stopped; retry the request'), served);
       });
     });
     return this.ready;
@@ -137,15 +139,20 @@ export class PredictionRunner {
     this.dispatch();
   }
 
-  /** The process is gone: fail the request it held, and serve the queue from a fresh one. */
-  private restart(error: Error) {
+  /**
+   * The process is gone: fail the request it held, and serve the queue from a fresh one. One that
+   * had been serving (killed, crashed, timed out) is replaced at once, so the next request finds it
+   * warm; one that died while starting is tried again only by the next request.
+   */
+  private restart(error: Error, served: boolean) {
     this.child = null;
     this.ready = null;
     if (this.inFlight) this.settle(this.inFlight.id, { error });
-    if (this.closing || this.queue.length === 0) {
+    if (this.closing || (this.queue.length === 0 && !served)) {
       for (const queued of this.queue.splice(0)) queued.reject(error);
       return;
     }
+    this.log.info('starting a new prediction process');
     this.start().then(
       () => this.dispatch(),
       (startError: Error) => {

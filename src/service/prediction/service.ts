@@ -2,7 +2,9 @@
 // process adapt and classify. Adaptations are recorded in Redis with their support set, so a
 // process that lacks the weights (evicted, restarted, another API replica) rebuilds them.
 import { visible, type Principal } from '../access.js';
+import { CoreError } from '../core.js';
 import { ServiceError } from '../errors.js';
+import type { Logger } from '../logger.js';
 import { newId } from '../ids.js';
 import type { AdaptationRecord, AdaptationRegistry } from '../registry/adaptations.js';
 import type { ModelRecord, ModelRegistry } from '../registry/models.js';
@@ -30,13 +32,44 @@ function toPredictions(labels: string[], probabilities: number[]): PredictionVie
 }
 
 export class PredictionService {
+  /** Models served from a fallback checkpoint, so the log says so once per model and process. */
+  private readonly fallbacks = new Set<string>();
+
   constructor(
     private readonly runner: PredictionRunner,
     private readonly models: ModelRegistry,
     private readonly adaptations: AdaptationRegistry,
     private readonly runs: RunStorage,
     private readonly limits: { ttlSeconds: number; support: number; queries: number },
+    private readonly log: Logger,
   ) {}
+
+  /**
+   * The local directory of the model's checkpoint; when that one is corrupt or half-written in
+   * the store, the newest other checkpoint of its run that verifies, said once in the log.
+   */
+  private async checkpointOf(model: ModelRecord): Promise<string> {
+    const isInvalid = (error: unknown) => error instanceof CoreError && error.code === 'checkpoint_invalid';
+    try {
+      return await this.runs.checkpoint(model.checkpoint);
+    } catch (error) {
+      if (!isInvalid(error)) throw error;
+      const others = model.checkpoints.filter((c) => c.key !== model.checkpoint).sort((a, b) => b.iteration - a.iteration);
+      for (const other of others) {
+        const dir = await this.runs.checkpoint(other.key).catch((otherError: unknown) => {
+          if (isInvalid(otherError)) return null;
+          throw otherError;
+        });
+        if (!dir) continue;
+        if (!this.fallbacks.has(model.id)) {
+          this.fallbacks.add(model.id);
+          this.log.warn({ modelId: model.id, checkpoint: model.checkpoint, reason: (error as Error).message, using: other.key }, 'the model checkpoint is corrupt: serving the previous good one');
+        }
+        return dir;
+      }
+      throw error;
+    }
+  }
 
   /** Limits come from the configuration, so they are checked here rather than in the schemas. */
   private checkSizes(support: unknown[], queries: unknown[]) {
@@ -54,7 +87,7 @@ export class PredictionService {
       op: 'adapt',
       modelId: model.id,
       // Fetched from storage into this process's cache once, then read by the prediction process.
-      checkpoint: await this.runs.checkpoint(model.checkpoint),
+      checkpoint: await this.checkpointOf(model),
       support,
       ...(steps === undefined ? {} : { steps }),
       ...rest,

@@ -4,7 +4,7 @@
 import { getPriority, hostname, setPriority } from 'node:os';
 import { WaitingError, type SandboxedJob } from 'bullmq';
 import { loadConfig } from '../config.js';
-import { initBackend, nativeFallbackNote, trainRun, type BackendInfo, type TrainResult } from '../core.js';
+import { describeResumeFallback, initBackend, nativeFallbackNote, trainRun, type BackendInfo, type TrainResult } from '../core.js';
 import { loadDataset } from '../core-data.js';
 import { ServiceError } from '../errors.js';
 import { createRedis, DEFAULT_REDIS_URL } from '../redis.js';
@@ -12,7 +12,7 @@ import { datasetRegistry } from '../registry/datasets.js';
 import { modelIdForJob, modelRegistry, type ModelRecord } from '../registry/models.js';
 import { openStorage } from '../storage/open.js';
 import { RunStorage } from '../storage/runs.js';
-import { storageKeys } from '../storage/storage.js';
+import { asStorageFailure, storageKeys } from '../storage/storage.js';
 import { MetricHistory } from './metric-history.js';
 import { MetricSampler } from './metric-sampler.js';
 import { cancelKey, type StopReason, type TrainJobData, type TrainJobProgress, type TrainJobResult } from './types.js';
@@ -20,7 +20,8 @@ import { cancelKey, type StopReason, type TrainJobData, type TrainJobProgress, t
 const config = loadConfig();
 // Never below the worker's own priority: only root may raise one.
 setPriority(Math.max(getPriority(), config.jobs.niceness));
-const redis = createRedis(config.redisUrl ?? DEFAULT_REDIS_URL, 'client', 'fewshot-train');
+// A run outlives a Redis restart: its reads and writes wait for Redis rather than fail the job.
+const redis = createRedis(config.redisUrl ?? DEFAULT_REDIS_URL, 'worker', 'fewshot-train');
 const storage = openStorage(config);
 const runs = new RunStorage(storage);
 const datasets = datasetRegistry(redis, config.prefix);
@@ -30,7 +31,15 @@ let backend: Promise<BackendInfo> | null = null;
 
 // The worker that forked us is gone (killed): its lock will lapse and another worker resumes the
 // job from its last checkpoint, so this copy must not go on writing checkpoints beside it.
-process.once('disconnect', () => process.exit(1));
+// 'disconnect' alone was seen to miss a worker killed while this module loaded (the orphan
+// trained on for minutes), so being re-parented is checked too, every second and every iteration.
+const parentPid = Number(process.env.FEWSHOT_PARENT_PID);
+const exitIfOrphaned = () => {
+  if (!process.connected || (parentPid > 0 && process.ppid !== parentPid)) process.exit(1);
+};
+process.once('disconnect', exitIfOrphaned);
+setInterval(exitIfOrphaned, 1000).unref();
+exitIfOrphaned();
 
 /** Progress goes to Redis at most this often; checkpoints and the end are always reported. */
 const REPORT_INTERVAL_MS = 250;
@@ -118,6 +127,7 @@ export default async function train(job: Job, token?: string, signal?: AbortSign
       await withRetries(job, `storing fold ${fold.fold}`, () => runs.push(jobId));
     },
     onProgress: async (progress) => {
+      exitIfOrphaned();
       // The folds' runs are not the served model's: its metric history starts with its own run.
       if (progress.phase === 'cross-validation') {
         state.progress = progress;
@@ -139,12 +149,16 @@ export default async function train(job: Job, token?: string, signal?: AbortSign
       await report(progress.iteration === progress.iterations);
       if (cancelled) stop.abort('cancelled' satisfies StopReason);
     },
+    onResumeFallback: (point) => job.log(`attempt ${job.attemptsStarted}: ${describeResumeFallback(point)}`),
     onCheckpoint: async ({ iteration, path }) => {
       // Recorded only once stored whole; a store that stays down fails the job.
       await withRetries(job, `storing checkpoint ${iteration}`, () => runs.push(jobId));
       state.checkpoints = [...state.checkpoints.filter((c) => c.iteration !== iteration), { iteration, key: storage.keyOf(path) }];
       await report(true);
     },
+  }).catch((error: unknown) => {
+    // trainRun writes nothing but checkpoints: a full or unwritable disk fails the job saying so.
+    throw asStorageFailure(error, 'writing a checkpoint');
   });
   // The evaluation rewrote the best checkpoint's manifest.
   await withRetries(job, 'storing the evaluated checkpoint', () => runs.push(jobId));

@@ -96,8 +96,9 @@ export class TrainQueue {
   // Created on first use: a BullMQ queue connects at once, and building the app must not.
   get queue(): Queue<TrainJobData, TrainJobResult> {
     if (!this.bullQueue) {
-      this.bullQueue = new Queue(TRAIN_QUEUE, {
-        connection: this.connect('client', 'fewshot-api-queue'),
+      const connection = this.connect('client', 'fewshot-api-queue');
+      const queue = new Queue<TrainJobData, TrainJobResult>(TRAIN_QUEUE, {
+        connection,
         prefix: this.config.prefix,
         defaultJobOptions: {
           attempts: 1,
@@ -105,7 +106,15 @@ export class TrainQueue {
           removeOnFail: this.config.jobs.keep,
         },
       });
-      this.bullQueue.on('error', (error) => this.log.error({ err: error }, 'training queue error'));
+      queue.on('error', (error) => this.log.error({ err: error }, 'training queue error'));
+      // BullMQ never retries a queue whose first connection failed (Redis down then): this request
+      // fails (503) and the next one builds a fresh queue.
+      queue.waitUntilReady().catch(() => {
+        if (this.bullQueue === queue) this.bullQueue = null;
+        this.connections.splice(this.connections.indexOf(connection), 1);
+        connection.disconnect();
+      });
+      this.bullQueue = queue;
     }
     return this.bullQueue;
   }

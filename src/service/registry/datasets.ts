@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { ClassDataset, ClassSplitHint, InputSpec, Modality } from '../core.js';
 import { MODALITIES, resolveTextFeatures, saveDataset, type TextFeaturesConfig } from '../core-data.js';
 import { newId } from '../ids.js';
-import { storageKeys, type Storage } from '../storage/storage.js';
+import { asStorageFailure, storageKeys, type Storage } from '../storage/storage.js';
 import { RecordStore } from './records.js';
 
 export interface DatasetRecord {
@@ -58,7 +58,7 @@ export async function storeDataset(
     return record;
   } catch (error) {
     await storage.remove(storageKeys.datasetDir(id)).catch(() => {});
-    throw error;
+    throw asStorageFailure(error, 'storing the dataset');
   }
 }
 

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppDeps } from '../deps.js';
+import { redisProblem } from '../redis.js';
 import { Health, Readiness } from '../schemas/health.js';
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
@@ -47,7 +48,7 @@ export const healthRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app
         redis:
           redis.status === 'fulfilled'
             ? { ok: true, latencyMs: Math.round(redis.value * 100) / 100 }
-            : { ok: false, latencyMs: null, error: message(redis.reason) },
+            : { ok: false, latencyMs: null, error: redisProblem(deps.redis, redis.reason) },
         backend:
           backend.status === 'fulfilled' ? backend.value : { name: 'unknown', device: null, error: message(backend.reason) },
         workers: workers.status === 'fulfilled' ? { count: workers.value.length, names: workers.value } : { count: 0, names: [] },

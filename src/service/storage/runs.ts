@@ -47,8 +47,9 @@ export class RunStorage {
   /**
    * The local directory of run `jobId` made to hold what the store holds: every complete,
    * verified checkpoint and the pointer files. Whatever else is there locally (a checkpoint an
-   * earlier attempt on this machine wrote but never stored) goes, so a resumed run continues
-   * from the stored state only.
+   * earlier attempt on this machine wrote but never stored, or a stored one that fails its
+   * checksums) goes, so a resumed run continues from the stored, sound state only (trainRun
+   * falls back past a pointer naming a checkpoint that is gone).
    */
   async pull(jobId: string): Promise<string> {
     const runKey = storageKeys.run(jobId);
@@ -60,8 +61,14 @@ export class RunStorage {
     for (const [name, files] of checkpoints) {
       if (!files.some(isManifest)) continue; // its upload never finished: invisible
       for (const file of manifestLast(files)) await this.storage.fetch(`${runKey}/${file}`, { fresh: true });
-      await verifyCheckpoint(join(dir, name)); // throws checkpoint_invalid naming the culprit
-      for (const file of files) keep.add(file);
+      const sound = await verifyCheckpoint(join(dir, name)).then(
+        () => true,
+        (error: unknown) => {
+          if (error instanceof CoreError && error.code === 'checkpoint_invalid') return false;
+          throw error;
+        },
+      );
+      if (sound) for (const file of files) keep.add(file);
     }
     for (const file of top) {
       await this.storage.fetch(`${runKey}/${file}`, { fresh: true });

@@ -2,6 +2,7 @@
 // and writes local files, so every process works on a local copy of the keys it touches:
 // writers write to `localPath(key)` and then `publish(key)`; readers `fetch(key)` first. On
 // local disk the copy is the store and both are no-ops; an object store uploads and downloads.
+import { ServiceError } from '../errors.js';
 
 export interface Storage {
   /** Where the artifacts live, for logs and /readyz: a directory or s3://bucket/prefix. */
@@ -25,6 +26,27 @@ export interface Storage {
   /** Resolves when the store can be used; throws a storage_unavailable ServiceError saying why otherwise. */
   check(): Promise<void>;
   close(): void;
+}
+
+// What the file system said, in words a client can act on (no server paths).
+const FILE_SYSTEM_FAILURES: Record<string, string> = {
+  ENOSPC: 'no space is left on the device',
+  EDQUOT: 'the disk quota is used up',
+  EROFS: 'the file system is read-only',
+  EACCES: 'permission was denied',
+  EPERM: 'the operation was not permitted',
+  ENOTDIR: 'a file stands where a directory belongs',
+  EIO: 'the device reported an I/O error',
+};
+
+/**
+ * A file-system failure of the data store (disk full, read-only, unwritable) as a
+ * storage_unavailable error saying what was being done and what went wrong; other errors as they are.
+ */
+export function asStorageFailure(error: unknown, doing: string): unknown {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  if (!code || !(code in FILE_SYSTEM_FAILURES)) return error;
+  return new ServiceError('storage_unavailable', `${doing} failed: ${FILE_SYSTEM_FAILURES[code]} (${code})`, { code });
 }
 
 /** Where each kind of artifact lives. */

@@ -183,7 +183,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
   const spec = loadSpec(new URL('../../../openapi.yaml', import.meta.url).pathname);
   const env = await testEnv();
   const logLines: { level: number; msg: string }[] = [];
-  const t = await startApp(env.config, capturingLogger(logLines));
+  const t = await startApp(env.config, { log: capturingLogger(logLines) });
   const report: FuzzReport = {
     seed: opts.seed,
     requests: 0,

@@ -33,7 +33,7 @@ const datasetRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, { de
         tags: ['datasets'],
         querystring: CreateDatasetQuery,
         body: CreateDatasetBody,
-        response: { 201: DatasetSummary, ...errors(400, 413, 415, 422) },
+        response: { 201: DatasetSummary, ...errors(400, 413, 415, 422, 503) },
       },
     },
     async (request, reply) => {
