@@ -63,8 +63,8 @@ export async function evaluate(
   const test = splitSampler(dataset, split.test, config, seed);
   if (!test || config.evaluation.episodes <= 0) return null;
   const { sampler, ways } = test;
-  const { params: values } = await readCheckpoint(checkpoint, learner.network.params);
-  const params = values.map((v, i) => tf.tensor(v, learner.network.params[i].shape));
+  const { params: values } = await readCheckpoint(checkpoint, learner.params);
+  const params = values.map((v, i) => tf.tensor(v, learner.params[i].shape));
   const pretrained = config.evaluation.baselines ? await pretrainBaseline(dataset, split.train, config, seed, signal) : null;
   const scratch = scratchBaseline(dataset.rows.spec, config, seed);
   const scores = { meta: [] as number[], scratch: [] as number[], pretrained: [] as number[] };

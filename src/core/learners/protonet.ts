@@ -6,7 +6,7 @@ import { crossEntropy, oneHot, SupportMoments } from '../tensor/ops.js';
 import { disposeInputs, leadingRows, toInputs, type Inputs } from '../models/inputs.js';
 import type { Network } from '../models/network.js';
 import { ScoredTask } from './fast-weights.js';
-import type { InnerLoop, MetaLearner, TaskResult } from './learner.js';
+import { networkParams, type InnerLoop, type MetaLearner, type TaskResult } from './learner.js';
 import { keptPredictions, queryPart, type TaskTensors } from './task.js';
 
 /** [tasks, ways, d]: per task, the class means of the embeddings of its first supportRows rows. */
@@ -51,6 +51,7 @@ export function protonet(network: Network, inner: InnerLoop): MetaLearner {
     algorithm: 'protonet',
     network,
     inner,
+    ...networkParams(network),
     outerRule: 'adam',
     metaGradient(params: readonly Tensor[], task: TaskTensors): TaskResult {
       let predicted: Tensor | null = null;
