@@ -1,12 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { trainRun } from '../../../src/core/training/run.js';
 import { loadPredictor } from '../../../src/core/adaptation/predictor.js';
 import { ALGORITHMS } from '../../../src/core/config.js';
 import { gaussianClusters } from '../../../src/core/data/synthetic.js';
 import { tf } from '../../../src/core/tensor/tf.js';
 import { readCheckpoint } from '../../../src/core/checkpoint/checkpoint.js';
+import { readPointer } from '../../../src/core/checkpoint/run-dir.js';
 import { loadDataset, saveDataset } from '../../../src/core/data/dataset-file.js';
 import { TEST_BACKENDS, useTestBackend } from '../../helpers/backend.js';
 import { tinyConfig, withTempDir } from '../../helpers/runs.js';
@@ -50,6 +52,9 @@ for (const backend of TEST_BACKENDS) {
         assert.deepEqual(first.seen.slice(1), whole.seen.slice(1, 6));
         assert.deepEqual(rest.result.evaluation, whole.result.evaluation);
         assert.equal(rest.result.bestValidationAccuracy, whole.result.bestValidationAccuracy);
+        // Every learnt tensor (Meta-SGD's learning rates too) ends bit for bit where the uninterrupted run's does.
+        const finalWeights = async (run: string) => (await readCheckpoint(join(run, (await readPointer(run, 'latest'))!.checkpoint))).params;
+        assert.deepEqual(await finalWeights(`${dir}/split`), await finalWeights(`${dir}/whole`));
       });
     });
   }
