@@ -44,7 +44,6 @@ for (const algorithm of ['metasgd', 'anil'] as const) {
         evaluation: { episodes: 20, baselines: false },
       })
       .expect(202);
-    assert.equal(body.algorithm, algorithm);
     const job = await waitFor(
       () => app.api.get(`/v1/jobs/${body.id}`).then((r) => r.body),
       (j) => ['completed', 'failed', 'cancelled'].includes(j.status),
@@ -52,6 +51,7 @@ for (const algorithm of ['metasgd', 'anil'] as const) {
       `the ${algorithm} job`,
     );
     assert.equal(job.status, 'completed', JSON.stringify(job));
+    assert.equal(job.algorithm, algorithm);
     const { body: model } = await app.api.get(`/v1/models/${job.modelId}`).expect(200);
     assert.equal(model.algorithm, algorithm);
     assert.ok(model.evaluation.accuracy.mean > 0.6, `test accuracy ${model.evaluation.accuracy.mean} (chance 1/${WAYS})`);
