@@ -10,7 +10,7 @@ import { disposeInputs, leadingRows, toInputs } from '../models/inputs.js';
 import type { Network } from '../models/network.js';
 import { descend, ScoredTask } from './fast-weights.js';
 import { networkParams, type InnerLoop, type MetaLearner, type TaskResult } from './learner.js';
-import { keptPredictions, perTask, queryPart, type TaskTensors } from './task.js';
+import { perTask, queryLossGradient, queryPart, type TaskTensors } from './task.js';
 
 /** The head after `steps` SGD steps on embedded support rows (per task when `head` has a task axis). */
 function adaptHead(features: Tensor2D, head: readonly Tensor[], targets: Tensor2D, tasks: number, steps: number, lr: number): Tensor[] {
@@ -28,20 +28,13 @@ export function anil(network: Network, inner: InnerLoop): MetaLearner {
     inner,
     ...networkParams(network),
     outerRule: 'adam',
-    metaGradient(params: readonly Tensor[], task: TaskTensors): TaskResult {
-      let predicted: Tensor | null = null;
-      const { value, grads } = tf.tidy(() =>
-        tf.valueAndGrads((...weights: Tensor[]) => {
-          const embedded = network.embed(weights.slice(0, head), task.all, task.supportRows);
-          const support = leadingRows(embedded, task.tasks, task.all.rows, task.supportRows);
-          const [w, b] = adaptHead(support, perTask(weights.slice(head), task.tasks), task.supportTargets, task.tasks, inner.steps, inner.lr);
-          const scores = queryPart(dense(embedded, w, b, task.tasks), task.tasks, task.supportRows);
-          predicted = keptPredictions(scores);
-          return crossEntropy(scores, task.queryTargets);
-        })([...params]),
-      );
-      return { loss: value, predicted: predicted!, grads };
-    },
+    metaGradient: (params: readonly Tensor[], task: TaskTensors): TaskResult =>
+      queryLossGradient(params, task, (weights) => {
+        const embedded = network.embed(weights.slice(0, head), task.all, task.supportRows);
+        const support = leadingRows(embedded, task.tasks, task.all.rows, task.supportRows);
+        const [w, b] = adaptHead(support, perTask(weights.slice(head), task.tasks), task.supportTargets, task.tasks, inner.steps, inner.lr);
+        return queryPart(dense(embedded, w, b, task.tasks), task.tasks, task.supportRows);
+      }),
     adapt(params, support, labels, ways, steps = inner.steps) {
       // The support set is embedded once, with its batch-norm moments recorded: a prediction
       // then runs the queries through the encoder and the adapted head, as ProtoNets' does.
