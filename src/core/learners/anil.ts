@@ -20,8 +20,9 @@ function adaptHead(features: Tensor2D, head: readonly Tensor[], targets: Tensor2
 }
 
 export function anil(network: Network, inner: InnerLoop): MetaLearner {
-  // network.ts appends the head (weight, bias) after every encoder parameter.
-  const head = network.params.length - 2;
+  // The head's weight and bias, next to each other (network.ts). The encoder ignores them, so
+  // network.embed can take the whole list.
+  const head = network.params.findIndex((p) => p.name === 'head.w');
   return {
     algorithm: 'anil',
     network,
@@ -30,9 +31,10 @@ export function anil(network: Network, inner: InnerLoop): MetaLearner {
     outerRule: 'adam',
     metaGradient: (params: readonly Tensor[], task: TaskTensors): TaskResult =>
       queryLossGradient(params, task, (weights) => {
-        const embedded = network.embed(weights.slice(0, head), task.all, task.supportRows);
+        const embedded = network.embed(weights, task.all, task.supportRows);
         const support = leadingRows(embedded, task.tasks, task.all.rows, task.supportRows);
-        const [w, b] = adaptHead(support, perTask(weights.slice(head), task.tasks), task.supportTargets, task.tasks, inner.steps, inner.lr);
+        const headWeights = perTask(weights.slice(head, head + 2), task.tasks);
+        const [w, b] = adaptHead(support, headWeights, task.supportTargets, task.tasks, inner.steps, inner.lr);
         return queryPart(dense(embedded, w, b, task.tasks), task.tasks, task.supportRows);
       }),
     adapt(params, support, labels, ways, steps = inner.steps) {
@@ -43,8 +45,8 @@ export function anil(network: Network, inner: InnerLoop): MetaLearner {
       const moments = new SupportMoments();
       try {
         const adapted = tf.tidy(() => {
-          const features = moments.run(() => network.embed(params.slice(0, head), inputs, inputs.rows));
-          const [w, b] = params.slice(head);
+          const features = moments.run(() => network.embed(params, inputs, inputs.rows));
+          const [w, b] = params.slice(head, head + 2);
           // A support set may use fewer labels than the head has outputs.
           const used = [tf.slice(w, [0, 0], [w.shape[0], ways]), tf.slice(b, [0], [ways])];
           return adaptHead(features, used, targets, 1, steps, inner.lr).map((t) => tf.clone(t));
@@ -52,8 +54,8 @@ export function anil(network: Network, inner: InnerLoop): MetaLearner {
         return new ScoredTask(
           ways,
           support,
-          [...params.slice(0, head).map((p) => tf.clone(p)), ...adapted],
-          (weights, rows, statRows) => dense(network.embed(weights.slice(0, head), rows, statRows), weights[head], weights[head + 1], 1),
+          params.map((p, i) => (i === head ? adapted[0] : i === head + 1 ? adapted[1] : tf.clone(p))),
+          (weights, rows, statRows) => dense(network.embed(weights, rows, statRows), weights[head], weights[head + 1], 1),
           moments,
         );
       } finally {
