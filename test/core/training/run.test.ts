@@ -17,7 +17,7 @@ const clusters = gaussianClusters({ classes: 15, perClass: 8, dim: 10, noise: 0.
 
 for (const backend of TEST_BACKENDS) {
   for (const algorithm of ALGORITHMS) {
-    test(`${algorithm}: a resumed run repeats the uninterrupted run's losses exactly (${backend})`, async () => {
+    test(`${algorithm}: a resumed run repeats the uninterrupted run's losses and final weights exactly (${backend})`, async () => {
       await useTestBackend(backend);
       const config = tinyConfig({
         algorithm,
