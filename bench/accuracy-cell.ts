@@ -55,7 +55,8 @@ try {
     dir,
     onProgress: (p) => {
       progress.update(p);
-      if (p.iteration === p.iterations) trainSeconds = (performance.now() - started) / 1000;
+      // Evaluation's progress reports carry the last iteration too: only training's may stop the clock.
+      if (p.phase === 'meta-training' && p.iteration === p.iterations) trainSeconds = (performance.now() - started) / 1000;
     },
   });
   const evaluation = result.evaluation!;

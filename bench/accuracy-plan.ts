@@ -8,7 +8,8 @@ import { SHARED_DATASETS } from '../scripts/lib/shared.js';
 // episode (320 images) costs ours ~2.6 s to train on and ~0.47 s to test, so 20-way runs test
 // on 100 episodes instead of 600 (300 queries each keep the CI near ±1.2%); --test-episodes
 // overrides.
-export type AccuracyAlgorithm = 'protonet' | 'fomaml';
+// maml, metasgd and anil: ours alone, in the algorithms part (bench/algorithms.ts).
+export type AccuracyAlgorithm = 'protonet' | 'fomaml' | 'maml' | 'metasgd' | 'anil';
 
 export interface AccuracyConfig {
   algo: AccuracyAlgorithm;

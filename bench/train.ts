@@ -1,13 +1,14 @@
-// npm run bench:train [-- --json] [-- --backend native|wasm|cpu|webgpu|tensorflow] [-- --only throughput|accuracy]
+// npm run bench:train [-- --json] [-- --backend native|wasm|cpu|webgpu|tensorflow] [-- --only throughput|accuracy|algorithms]
 //                     [-- --quick] [-- --baselines] [-- --test-episodes N] [-- --task-batch N|auto]
 //                     [-- --workload conv4|mlp] [-- --algo maml|fomaml|reptile|protonet]   (throughput cells)
 // Meta-training against the PyTorch reference on the same machine in the same run: (a) seconds
 // per meta-iteration on the reference's workloads, (b) Omniglot accuracy after equal training
-// budgets. Progress goes to stderr; stdout gets the tables and, with --json, ends with one JSON
+// budgets, (c) MAML, Meta-SGD and ANIL on the 5-way budget of (b), ours alone. Progress goes to stderr; stdout gets the tables and, with --json, ends with one JSON
 // line holding every figure.
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { accuracyTable, NOT_MATCHED, omniglotMissing, runAccuracy, type AccuracyRow } from './accuracy.js';
+import { algorithmsTable, runAlgorithms, type AlgorithmRow } from './algorithms.js';
 import { DEVICE, INSTALL_HINT, referenceUnavailable, THREADS } from './reference.js';
 import { ourDevices } from './table.js';
 import { runThroughput, throughputTable, type ThroughputRow } from './throughput.js';
@@ -25,10 +26,11 @@ const { values } = parseArgs({
     algo: { type: 'string' },
   },
 });
-if (values.only !== undefined && values.only !== 'throughput' && values.only !== 'accuracy') {
-  throw new Error(`--only must be throughput or accuracy, got '${values.only}'`);
+const PARTS = ['throughput', 'accuracy', 'algorithms'] as const;
+if (values.only !== undefined && !(PARTS as readonly string[]).includes(values.only)) {
+  throw new Error(`--only must be one of ${PARTS.join(', ')}, got '${values.only}'`);
 }
-const parts = { throughput: values.only !== 'accuracy', accuracy: values.only !== 'throughput' };
+const parts = Object.fromEntries(PARTS.map((p) => [p, values.only === undefined || values.only === p])) as Record<(typeof PARTS)[number], boolean>;
 const options = { backend: values.backend, quick: values.quick, taskBatch: values['task-batch'] };
 
 const started = performance.now();
@@ -41,6 +43,7 @@ const out: string[] = [];
 let throughput: ThroughputRow[] | null = null;
 let accuracy: AccuracyRow[] | null = null;
 let accuracySkipped: string | null = null;
+let algorithms: AlgorithmRow[] | null = null;
 
 if (parts.throughput) {
   throughput = await runThroughput({ ...options, reference, workload: values.workload, algo: values.algo });
@@ -72,6 +75,20 @@ if (parts.accuracy) {
   }
 }
 
+if (parts.algorithms) {
+  const missing = omniglotMissing();
+  if (missing) {
+    process.stderr.write(`algorithms skipped: ${missing}\n`);
+    out.push(`Algorithms: skipped (${missing})\n`);
+  } else {
+    algorithms = await runAlgorithms({ ...options, testEpisodes: values['test-episodes'] ? Number(values['test-episodes']) : undefined });
+    out.push(
+      `MAML, Meta-SGD and ANIL (second order), Omniglot test accuracy ± 95% CI at one budget (ours: ${ourDevices(algorithms.map((r) => r.ours.value))})\n`,
+      algorithmsTable(algorithms),
+    );
+  }
+}
+
 const elapsedSeconds = (performance.now() - started) / 1000;
 const loadavgAtEnd = loadavg();
 out.push(
@@ -90,6 +107,7 @@ if (values.json) {
     throughput,
     accuracy,
     accuracySkipped,
+    algorithms,
     notMatched: accuracy ? NOT_MATCHED : undefined,
     elapsedSeconds,
   };

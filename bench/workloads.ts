@@ -103,8 +103,8 @@ export function setUpCell(workload: Workload, algorithm: Algorithm, metaBatch: n
   const learner = learnerFor(workload.spec, config);
   const rng = new Random(0);
   const tasks = Array.from({ length: metaBatch }, () => randomTask(workload.spec, rng));
-  const params = learner.network.init(rng);
+  const params = learner.init(rng);
   const optimizer =
-    learner.outerRule === 'adam' ? adam(config.outer.lr, learner.network.params.map((p) => p.shape)) : interpolate(config.outer.lr, config.outer.iterations);
+    learner.outerRule === 'adam' ? adam(config.outer.lr, learner.params.map((p) => p.shape)) : interpolate(config.outer.lr, config.outer.iterations);
   return { config, learner, taskBatch: resolveTaskBatch(config, workload.spec, backendName()), tasks, params, optimizer };
 }

@@ -1,4 +1,4 @@
-// npm run demo [-- --synthetic] [-- --algorithm protonet|maml|fomaml|reptile] [-- --iterations N]
+// npm run demo [-- --synthetic] [-- --algorithm protonet|maml|fomaml|reptile|metasgd|anil] [-- --iterations N]
 //              [-- --meta-batch N] [-- --eval-episodes N] [-- --no-baselines] [-- --timeout SECONDS]
 //
 // Fewshot end to end over HTTP, in a couple of minutes on two cores: starts
@@ -39,7 +39,7 @@ const { values: args } = parseArgs({
   },
 });
 const USAGE =
-  'npm run demo [-- --synthetic] [-- --algorithm protonet|maml|fomaml|reptile] [-- --iterations 60] [-- --meta-batch 5]\n' +
+  'npm run demo [-- --synthetic] [-- --algorithm protonet|maml|fomaml|reptile|metasgd|anil] [-- --iterations 60] [-- --meta-batch 5]\n' +
   '             [-- --eval-episodes 20] [-- --no-baselines] [-- --timeout 900]';
 if (args.help) {
   console.log(USAGE);
@@ -49,7 +49,7 @@ const usage = (message: string): never => {
   console.error(`${message}\n\n${USAGE}`);
   process.exit(2);
 };
-const ALGORITHMS: Algorithm[] = ['maml', 'fomaml', 'reptile', 'protonet'];
+const ALGORITHMS: Algorithm[] = ['maml', 'fomaml', 'reptile', 'protonet', 'metasgd', 'anil'];
 const positive = (name: string, value: string | undefined, min = 1) => {
   const n = Number(value);
   if (!Number.isInteger(n) || n < min) usage(`--${name} takes an integer ≥ ${min}, got '${value}'`);

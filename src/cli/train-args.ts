@@ -11,7 +11,7 @@ export class UsageError extends Error {}
 const BACKENDS: readonly BackendPreference[] = ['auto', 'native', 'wasm', 'cpu', 'tensorflow', 'webgpu'];
 
 export const TRAIN_USAGE = `usage: fewshot train --dataset <source> --out <dir> [options]
-  --algorithm maml|fomaml|reptile|protonet   (default maml)
+  --algorithm maml|fomaml|reptile|protonet|metasgd|anil   (default maml)
   --ways N --shots K --queries Q             episode shape (default 5-way 1-shot, 15 queries)
   --inner-steps N --inner-lr A               adaptation (default 1 step at 0.4; reptile 5 at 0.1)
   --outer-lr B --meta-batch M --iterations N (default Adam 1e-3, 32 tasks, 1000 iterations)

@@ -2,8 +2,8 @@
 // shape (zod at the edge); the core trusts it.
 import type { TextFeaturesConfig } from './data/text/features.js';
 
-export type Algorithm = 'maml' | 'fomaml' | 'reptile' | 'protonet';
-export const ALGORITHMS: readonly Algorithm[] = ['maml', 'fomaml', 'reptile', 'protonet'];
+export type Algorithm = 'maml' | 'fomaml' | 'reptile' | 'protonet' | 'metasgd' | 'anil';
+export const ALGORITHMS: readonly Algorithm[] = ['maml', 'fomaml', 'reptile', 'protonet', 'metasgd', 'anil'];
 
 export interface ModelConfig {
   /** Conv filters per block of the image encoder (conv4: 4 blocks). */

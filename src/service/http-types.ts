@@ -12,7 +12,7 @@ export interface TextFeatures {
   features: 'tfidf-svd' | 'hashing';
   dim: number;
 }
-export type Algorithm = 'maml' | 'fomaml' | 'reptile' | 'protonet';
+export type Algorithm = 'maml' | 'fomaml' | 'reptile' | 'protonet' | 'metasgd' | 'anil';
 export type JobStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
 
 export interface Example {

@@ -97,3 +97,22 @@ test('bad flags are usage errors', async () => {
   assert.equal(await evalCommand(['--dataset', 'synthetic:clusters'], eval_), 2);
   assert.match(eval_.stderr, /--checkpoint is required/);
 });
+
+test('--algorithm metasgd and anil train, resume and re-evaluate from the command line', async () => {
+  await withTempDir(async (dir) => {
+    for (const algorithm of ['metasgd', 'anil']) {
+      const out = join(dir, algorithm);
+      const args = ['--dataset', 'synthetic:clusters', '--algorithm', algorithm, ...tiny, '--val-every', '0', '--eval-episodes', '5', '--no-baselines', '--out', out, '--backend', TEST_BACKEND, '--json'];
+      const first = captureIo();
+      assert.equal(await trainCommand([...args, '--iterations', '2', '--checkpoint-every', '2'], first), 0, first.stderr);
+      const resumed = captureIo();
+      assert.equal(await trainCommand([...args, '--iterations', '4', '--resume'], resumed), 0, resumed.stderr);
+      const summary = JSON.parse(resumed.stdout);
+      assert.equal(summary.config.algorithm, algorithm);
+      assert.equal(summary.iterations, 4);
+      const evaluation = captureIo();
+      assert.equal(await evalCommand(['--checkpoint', out, '--dataset', 'synthetic:clusters', '--episodes', '5', '--no-baselines', '--json'], evaluation), 0, evaluation.stderr);
+      assert.equal(JSON.parse(evaluation.stdout).evaluation.episodes, 5);
+    }
+  });
+});

@@ -8,7 +8,7 @@ export interface GradCheck {
   checked: number;
 }
 
-const EPSILONS = [1e-2, 3e-3, 1e-3];
+const EPSILONS = [1e-2, 3e-3, 1e-3, 3e-4];
 
 /**
  * Checks `grads` of `loss` at `params` on the largest-|g| entry of every tensor, one random entry

@@ -53,11 +53,10 @@ export async function loadPredictor(checkpointPath: string): Promise<Predictor> 
   const manifest = await readManifest(checkpointPath);
   const { config, spec } = manifest;
   const learner = learnerFor(spec, config);
-  const { network } = learner;
-  const { params: values } = await readCheckpoint(checkpointPath, network.params);
+  const { params: values } = await readCheckpoint(checkpointPath, learner.params);
   const text = await readTextFeatures(checkpointPath, manifest);
-  const params: Tensor[] = values.map((v, i) => tf.tensor(v, network.params[i].shape));
-  const maxWays = network.outputs ?? Infinity;
+  const params: Tensor[] = values.map((v, i) => tf.tensor(v, learner.params[i].shape));
+  const maxWays = learner.network.outputs ?? Infinity;
   return {
     algorithm: config.algorithm,
     spec,

@@ -122,8 +122,8 @@ export async function evaluate(
   const { ways } = plan;
   const episodes = config.evaluation.episodes;
   const sampler = new EpisodeSampler(dataset, split.test, { ...config.episode, ways }, new Random(seed));
-  const { params: values } = await readCheckpoint(checkpoint, learner.network.params);
-  const params = values.map((v, i) => tf.tensor(v, learner.network.params[i].shape));
+  const { params: values } = await readCheckpoint(checkpoint, learner.params);
+  const params = values.map((v, i) => tf.tensor(v, learner.params[i].shape));
   const baselineStarted = performance.now();
   const pretrained = config.evaluation.baselines
     ? await pretrainBaseline(dataset, split.train, config, seed, hooks.signal, hooks.onBaselineStep)

@@ -33,15 +33,26 @@ export function sgdSteps(
   inputs: Inputs,
   targets: Tensor2D,
   steps: number,
-  lr: number,
+  lr: StepSizes,
 ): Tensor[] {
-  let current = [...params];
   const ways = targets.shape[1];
+  return descend(
+    (weights) => tf.mul(crossEntropy(taskLogits(network, weights, inputs, inputs.rows, ways), targets), inputs.tasks) as Scalar,
+    params,
+    steps,
+    lr,
+  );
+}
+
+/** One step size for every weight, or a tensor of them per parameter (Meta-SGD), broadcast over a task axis. */
+export type StepSizes = number | readonly Tensor[];
+
+/** `steps` SGD steps on `loss`; on the tape of an enclosing tf.grads, like sgdSteps. */
+export function descend(loss: (weights: Tensor[]) => Scalar, params: readonly Tensor[], steps: number, lr: StepSizes): Tensor[] {
+  let current = [...params];
   for (let s = 0; s < steps; s++) {
-    const loss = (...weights: Tensor[]): Scalar =>
-      tf.mul(crossEntropy(taskLogits(network, weights, inputs, inputs.rows, ways), targets), inputs.tasks) as Scalar;
-    const grads = tf.grads(loss)(current);
-    current = current.map((w, i) => tf.sub(w, tf.mul(grads[i], lr)));
+    const grads = tf.grads((...weights: Tensor[]) => loss(weights))(current);
+    current = current.map((w, i) => tf.sub(w, tf.mul(grads[i], typeof lr === 'number' ? lr : lr[i])));
   }
   return current;
 }
@@ -100,7 +111,7 @@ export function adaptBySgd(
   labels: Int32Array,
   ways: number,
   steps: number,
-  lr: number,
+  lr: StepSizes,
 ): AdaptedTask {
   const inputs = toInputs(support);
   const targets = oneHot(labels, ways);

@@ -1,7 +1,9 @@
 import type { Algorithm } from '../config.js';
 import type { Network } from '../models/network.js';
 import type { InnerLoop, MetaLearner } from './learner.js';
+import { anil } from './anil.js';
 import { maml } from './maml.js';
+import { metaSgd } from './metasgd.js';
 import { protonet } from './protonet.js';
 import { reptile } from './reptile.js';
 
@@ -22,5 +24,9 @@ export function createLearner(algorithm: Algorithm, network: Network, inner: Inn
       return reptile(network, inner);
     case 'protonet':
       return protonet(network, inner);
+    case 'metasgd':
+      return metaSgd(network, inner);
+    case 'anil':
+      return anil(network, inner);
   }
 }

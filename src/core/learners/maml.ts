@@ -5,7 +5,7 @@ import { tf, type Tensor } from '../tensor/tf.js';
 import { crossEntropy } from '../tensor/ops.js';
 import type { Network } from '../models/network.js';
 import { adaptBySgd, sgdSteps, taskLogits } from './fast-weights.js';
-import type { InnerLoop, MetaLearner, TaskResult } from './learner.js';
+import { networkParams, type InnerLoop, type MetaLearner, type TaskResult } from './learner.js';
 import { keptPredictions, perTask, queryPart, type TaskTensors } from './task.js';
 
 export function maml(network: Network, inner: InnerLoop, firstOrder: boolean): MetaLearner {
@@ -13,6 +13,7 @@ export function maml(network: Network, inner: InnerLoop, firstOrder: boolean): M
     algorithm: firstOrder ? 'fomaml' : 'maml',
     network,
     inner,
+    ...networkParams(network),
     outerRule: 'adam',
     metaGradient(params: readonly Tensor[], task: TaskTensors): TaskResult {
       let predicted: Tensor | null = null;

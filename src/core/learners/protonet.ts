@@ -2,12 +2,12 @@
 // support examples and a query's score is minus its squared distance to each prototype.
 // Nothing is fine-tuned at test time, so any number of classes can be served.
 import { tf, type Tensor, type Tensor2D } from '../tensor/tf.js';
-import { crossEntropy, oneHot, SupportMoments } from '../tensor/ops.js';
+import { oneHot, SupportMoments } from '../tensor/ops.js';
 import { disposeInputs, leadingRows, toInputs, type Inputs } from '../models/inputs.js';
 import type { Network } from '../models/network.js';
 import { ScoredTask } from './fast-weights.js';
-import type { InnerLoop, MetaLearner, TaskResult } from './learner.js';
-import { keptPredictions, queryPart, type TaskTensors } from './task.js';
+import { networkParams, type InnerLoop, type MetaLearner, type TaskResult } from './learner.js';
+import { queryLossGradient, queryPart, type TaskTensors } from './task.js';
 
 /** [tasks, ways, d]: per task, the class means of the embeddings of its first supportRows rows. */
 function prototypesOf(flat: Tensor2D, tasks: number, rows: number, supportRows: number, supportTargets: Tensor2D): Tensor {
@@ -51,19 +51,12 @@ export function protonet(network: Network, inner: InnerLoop): MetaLearner {
     algorithm: 'protonet',
     network,
     inner,
+    ...networkParams(network),
     outerRule: 'adam',
-    metaGradient(params: readonly Tensor[], task: TaskTensors): TaskResult {
-      let predicted: Tensor | null = null;
-      const { value, grads } = tf.tidy(() =>
-        tf.valueAndGrads((...weights: Tensor[]) => {
-          const all = prototypeScores(network, weights, task.all, task.supportRows, task.supportTargets);
-          const scores = queryPart(all, task.tasks, task.supportRows);
-          predicted = keptPredictions(scores);
-          return crossEntropy(scores, task.queryTargets);
-        })([...params]),
-      );
-      return { loss: value, predicted: predicted!, grads };
-    },
+    metaGradient: (params: readonly Tensor[], task: TaskTensors): TaskResult =>
+      queryLossGradient(params, task, (weights) =>
+        queryPart(prototypeScores(network, weights, task.all, task.supportRows, task.supportTargets), task.tasks, task.supportRows),
+      ),
     adapt(params, support, labels, ways) {
       // The prototypes and the support set's batch-norm moments are made once, here: a
       // prediction then runs the queries through the network and nothing else.

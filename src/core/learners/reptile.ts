@@ -5,7 +5,7 @@
 import { tf, type Tensor } from '../tensor/tf.js';
 import type { Network } from '../models/network.js';
 import { adaptBySgd, sgdSteps, taskLogits } from './fast-weights.js';
-import type { InnerLoop, MetaLearner, TaskResult } from './learner.js';
+import { networkParams, type InnerLoop, type MetaLearner, type TaskResult } from './learner.js';
 import { perTask, queryPart, type TaskTensors } from './task.js';
 import { crossEntropy } from '../tensor/ops.js';
 
@@ -14,6 +14,7 @@ export function reptile(network: Network, inner: InnerLoop): MetaLearner {
     algorithm: 'reptile',
     network,
     inner,
+    ...networkParams(network),
     outerRule: 'interpolate',
     metaGradient(params: readonly Tensor[], task: TaskTensors): TaskResult {
       return tf.tidy(() => {

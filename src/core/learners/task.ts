@@ -3,11 +3,12 @@
 // Several episodes of one shape can be stacked along the rows, task after task, so that a
 // whole meta-batch runs through one set of kernel calls.
 import { tf, type Tensor, type Tensor2D } from '../tensor/tf.js';
-import { oneHot } from '../tensor/ops.js';
+import { crossEntropy, oneHot } from '../tensor/ops.js';
 import type { Episode } from '../data/types.js';
 import { concatRows } from '../data/rows.js';
 import { concatTyped } from '../typed-arrays.js';
 import { disposeInputs, toInputs, trailingRows, type Inputs } from '../models/inputs.js';
+import type { TaskResult } from './learner.js';
 
 export interface TaskTensors {
   readonly tasks: number;
@@ -70,6 +71,23 @@ export function perTask(params: readonly Tensor[], tasks: number): Tensor[] {
 /** The highest-scoring label of every row, kept beyond the enclosing tidy/gradient scopes. */
 export function keptPredictions(scores: Tensor2D): Tensor {
   return tf.keep(tf.argMax(scores, 1));
+}
+
+/**
+ * The outer step most learners share: the mean query loss of the scores `queryScores` makes
+ * from the meta-parameters, its gradient wrt them (through whatever adaptation it runs), and
+ * the predictions.
+ */
+export function queryLossGradient(params: readonly Tensor[], task: TaskTensors, queryScores: (weights: Tensor[]) => Tensor2D): TaskResult {
+  let predicted: Tensor | null = null;
+  const { value, grads } = tf.tidy(() =>
+    tf.valueAndGrads((...weights: Tensor[]) => {
+      const scores = queryScores(weights);
+      predicted = keptPredictions(scores);
+      return crossEntropy(scores, task.queryTargets);
+    })([...params]),
+  );
+  return { loss: value, predicted: predicted!, grads };
 }
 
 /** Fraction of rows whose predicted label is the true one. */

@@ -8,7 +8,8 @@ export type Params = Tensor[];
 export interface ParamSpec {
   readonly name: string;
   readonly shape: number[];
-  readonly init: 'he' | 'glorot-head' | 'zeros' | 'ones';
+  /** A number: every entry starts at that value (Meta-SGD's learning rates). */
+  readonly init: 'he' | 'glorot-head' | 'zeros' | 'ones' | number;
 }
 
 export function sizeOf(shape: readonly number[]): number {
@@ -18,7 +19,8 @@ export function sizeOf(shape: readonly number[]): number {
 export function initParam(spec: ParamSpec, rng: Random): Tensor {
   const n = sizeOf(spec.shape);
   const values = new Float32Array(n);
-  if (spec.init === 'ones') values.fill(1);
+  if (typeof spec.init === 'number') values.fill(spec.init);
+  else if (spec.init === 'ones') values.fill(1);
   else if (spec.init !== 'zeros') {
     // fan-in is every axis but the last: [kh, kw, cin, cout] or [in, out]
     const fanIn = n / spec.shape[spec.shape.length - 1];

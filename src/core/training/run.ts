@@ -81,8 +81,7 @@ async function trainOnce(opts: TrainRunOptions): Promise<Omit<TrainResult, 'warn
   const { dataset, config, text } = await runText(opts.dataset, opts.config, split, resumed && { path: latest!, manifest: resumed });
   const textFiles = text ? textFeaturesFiles(text) : null;
   const learner = learnerFor(dataset.rows.spec, config);
-  const { network } = learner;
-  const restored = latest ? await readCheckpoint(latest, network.params) : null;
+  const restored = latest ? await readCheckpoint(latest, learner.params) : null;
   if (split.train.length < config.episode.ways) {
     throw new CoreError(
       'invalid_data',
@@ -91,9 +90,9 @@ async function trainOnce(opts: TrainRunOptions): Promise<Omit<TrainResult, 'warn
   }
   for (const warning of splitWarnings(split, config)) await opts.onWarning?.(warning);
   let params: Tensor[] = restored
-    ? restored.params.map((values, i) => tf.tensor(values, network.params[i].shape))
-    : network.init(new Random(streamSeed(config.seed, 'init')));
-  const shapes = network.params.map((p) => p.shape);
+    ? restored.params.map((values, i) => tf.tensor(values, learner.params[i].shape))
+    : learner.init(new Random(streamSeed(config.seed, 'init')));
+  const shapes = learner.params.map((p) => p.shape);
   const optimizer: OuterOptimizer =
     learner.outerRule === 'adam'
       ? adam(config.outer.lr, shapes, restored?.optimizer ?? undefined)
@@ -128,7 +127,7 @@ async function trainOnce(opts: TrainRunOptions): Promise<Omit<TrainResult, 'warn
         backend: backendName(),
         ...(textFiles ? { text: textFiles.entry } : {}),
       },
-      await Promise.all(network.params.map(async (spec, i) => ({ spec, values: (await params[i].data()) as Float32Array }))),
+      await Promise.all(learner.params.map(async (spec, i) => ({ spec, values: (await params[i].data()) as Float32Array }))),
       await optimizer.state(),
       textFiles?.files,
     );

@@ -35,7 +35,8 @@ function im2colBytesPerTask(config: TrainConfig, spec: InputSpec): number {
 export function resolveTaskBatch(config: TrainConfig, spec: InputSpec, backend: string): number {
   const metaBatch = config.outer.metaBatchSize;
   if (config.taskBatch !== 'auto') return Math.max(1, Math.min(config.taskBatch, metaBatch));
-  const perTaskWeights = config.algorithm !== 'protonet';
+  // ANIL's encoder weights are shared by every task, like ProtoNets'; only its head is per task.
+  const perTaskWeights = config.algorithm !== 'protonet' && config.algorithm !== 'anil';
   const memoryCap = perTaskWeights && spec.image ? Math.max(1, Math.floor(IM2COL_BUDGET_BYTES / im2colBytesPerTask(config, spec))) : metaBatch;
   if (GPU_BACKENDS.has(backend)) return Math.min(metaBatch, memoryCap);
   return spec.image ? 1 : metaBatch;

@@ -34,7 +34,7 @@ function argmaxAccuracy(probabilities: Float32Array, ways: number, labels: Int32
 const images = tinyImages({ classes: 10, perClass: 8, size: 16, seed: 2 });
 
 for (const backend of TEST_BACKENDS) {
-  for (const algorithm of ['maml', 'protonet'] as const) {
+  for (const algorithm of ['maml', 'protonet', 'metasgd', 'anil'] as const) {
     test(`${algorithm} conv4: a query's scores do not depend on the other queries in the request (${backend})`, async () => {
       await useTestBackend(backend);
       await withTempDir(async (dir) => {

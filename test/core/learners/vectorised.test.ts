@@ -32,7 +32,7 @@ for (const backend of TEST_BACKENDS) {
         const before = tf.memory().numTensors;
         const network = buildNetwork(spec, { filters: 3, hidden: [12], fusionDim: 6 }, headWidth(algorithm, 3));
         const learner = createLearner(algorithm, network, { steps: 2, lr: 0.2 });
-        const params = network.init(new Random(1));
+        const params = learner.init(new Random(1));
         const episodes = [1, 2, 3].map((seed) => randomEpisode(spec, { ways: 3, shots: 2, queries: 2 }, seed, missing));
         const singles: { grads: Float32Array[]; loss: number; predicted: number[] }[] = [];
         for (const episode of episodes) {
@@ -49,7 +49,7 @@ for (const backend of TEST_BACKENDS) {
           const scale = Math.max(1e-3, ...singles.map((s) => Math.max(...s.grads[i].map(Math.abs))));
           g.forEach((value, j) => {
             const mean = singles.reduce((total, s) => total + s.grads[i][j], 0) / 3;
-            assert.ok(Math.abs(value - mean) <= 2e-4 * scale, `${network.params[i].name}[${j}]: ${value} vs ${mean}`);
+            assert.ok(Math.abs(value - mean) <= 2e-4 * scale, `${learner.params[i].name}[${j}]: ${value} vs ${mean}`);
           });
         });
         const meanLoss = singles.reduce((total, s) => total + s.loss, 0) / 3;

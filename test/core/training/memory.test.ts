@@ -20,10 +20,10 @@ for (const backend of TEST_BACKENDS) {
       await useTestBackend(backend);
       const network = buildNetwork(spec, { filters: 2, hidden: [6], fusionDim: 4 }, headWidth(algorithm, 3));
       const learner = createLearner(algorithm, network, { steps: 2, lr: 0.1 });
-      const shapes = network.params.map((p) => p.shape);
+      const shapes = learner.params.map((p) => p.shape);
       const optimizer = algorithm === 'reptile' ? interpolate(0.5, 1000) : adam(1e-3, shapes);
       const episodes = [1, 2].map((seed) => randomEpisode(spec, { ways: 3, shots: 1, queries: 2 }, seed, 0.3));
-      let params = network.init(new Random(1));
+      let params = learner.init(new Random(1));
       const counts: number[] = [];
       for (let i = 0; i < 1000; i++) {
         params = (await metaStep(learner, optimizer, params, episodes)).params;

@@ -1,12 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { trainRun } from '../../../src/core/training/run.js';
 import { loadPredictor } from '../../../src/core/adaptation/predictor.js';
 import { ALGORITHMS } from '../../../src/core/config.js';
 import { gaussianClusters } from '../../../src/core/data/synthetic.js';
 import { tf } from '../../../src/core/tensor/tf.js';
 import { readCheckpoint } from '../../../src/core/checkpoint/checkpoint.js';
+import { readPointer } from '../../../src/core/checkpoint/run-dir.js';
 import { loadDataset, saveDataset } from '../../../src/core/data/dataset-file.js';
 import { TEST_BACKENDS, useTestBackend } from '../../helpers/backend.js';
 import { tinyConfig, withTempDir } from '../../helpers/runs.js';
@@ -15,7 +17,7 @@ const clusters = gaussianClusters({ classes: 15, perClass: 8, dim: 10, noise: 0.
 
 for (const backend of TEST_BACKENDS) {
   for (const algorithm of ALGORITHMS) {
-    test(`${algorithm}: a resumed run repeats the uninterrupted run's losses exactly (${backend})`, async () => {
+    test(`${algorithm}: a resumed run repeats the uninterrupted run's losses and final weights exactly (${backend})`, async () => {
       await useTestBackend(backend);
       const config = tinyConfig({
         algorithm,
@@ -53,6 +55,9 @@ for (const backend of TEST_BACKENDS) {
         const { timing: _w, ...wholeEvaluation } = whole.result.evaluation!;
         assert.deepEqual(restEvaluation, wholeEvaluation);
         assert.equal(rest.result.bestValidationAccuracy, whole.result.bestValidationAccuracy);
+        // Every learnt tensor (Meta-SGD's learning rates too) ends bit for bit where the uninterrupted run's does.
+        const finalWeights = async (run: string) => (await readCheckpoint(join(run, (await readPointer(run, 'latest'))!.checkpoint))).params;
+        assert.deepEqual(await finalWeights(`${dir}/split`), await finalWeights(`${dir}/whole`));
       });
     });
   }
