@@ -23,7 +23,8 @@ import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { ALGORITHMS } from '../src/core/config.js';
-import { startService, type Algorithm, type Example, type FewshotClient, type RunningService } from '../scripts/lib/fewshot-client.js';
+import type { Algorithm, Example, FewshotClient } from 'fewshot/client';
+import { startService, type RunningService } from '../scripts/lib/service.js';
 import { asQuery, blobImages, clusterVectors, fewShotTask } from '../scripts/lib/synthetic.js';
 
 const { values: args } = parseArgs({

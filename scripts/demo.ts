@@ -13,16 +13,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { unzipSync, zipSync } from 'fflate';
 import sharp from 'sharp';
-import {
-  ApiError,
-  startService,
-  type Algorithm,
-  type CreateJob,
-  type Example,
-  type Job,
-  type Prediction,
-  type RunningService,
-} from './lib/fewshot-client.js';
+import { ApiError, type Algorithm, type CreateJob, type Example, type Job, type Prediction } from 'fewshot/client';
+import { startService, type RunningService } from './lib/service.js';
 import { asQuery, blobImages } from './lib/synthetic.js';
 import { SHARED_DATASETS } from './lib/shared.js';
 

@@ -1,7 +1,7 @@
 // Seeded generated examples for the demo and the serving benchmark, so both run on any machine:
 // PNG images of per-class blob patterns (made with sharp) and Gaussian-cluster vectors.
 import sharp from 'sharp';
-import type { Example } from './fewshot-client.js';
+import type { Example } from 'fewshot/client';
 import { Random } from '../../src/core/random.js';
 
 function streams(seed: number): { next: () => number; gauss: () => number } {

@@ -6,7 +6,7 @@ import { Queue, QueueEvents, type Job, type JobState } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ServiceConfig } from '../config.js';
 import { ServiceError } from '../errors.js';
-import type { MetricPoint } from '../http-types.js';
+import type { MetricPoint } from '../schemas/job-metrics.js';
 import { newId } from '../ids.js';
 import type { Logger } from '../logger.js';
 import { createRedis } from '../redis.js';

@@ -7,7 +7,6 @@ import { visible } from '../../../access.js';
 import type { AppDeps } from '../../../deps.js';
 import { ServiceError } from '../../../errors.js';
 import { principal } from '../../../plugins/auth.js';
-import type { SamplePage } from '../../../http-types.js';
 import { LruCache } from '../../../prediction/lru.js';
 import type { DatasetRecord } from '../../../registry/datasets.js';
 import { samplePage } from '../../../preview/dataset-samples.js';
@@ -19,7 +18,7 @@ const CACHED_PAGES = 32;
 const LOADED_MS = 60_000;
 
 const datasetSampleRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, { deps }) => {
-  const pages = new LruCache<string, Promise<SamplePage>>(CACHED_PAGES, () => {});
+  const pages = new LruCache<string, Promise<DatasetSamples>>(CACHED_PAGES, () => {});
   const loaded = new LruCache<string, Promise<ClassDataset>>(1, () => {});
   const load = (record: DatasetRecord) => {
     let dataset = loaded.get(record.id);
