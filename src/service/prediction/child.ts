@@ -3,35 +3,16 @@
 import { loadConfig } from '../config.js';
 import { CoreError, initBackend, loadPredictor, nativeFallbackNote, type AdaptedTask, type Predictor } from '../core.js';
 import type { RawExample } from '../core-data.js';
-import { LruCache } from './lru.js';
+import { modelCaches } from './caches.js';
 import type { AdaptRequest, AdaptResult, ChildMessage, ParentMessage, PredictResult, Request, WireError } from './protocol.js';
-
-interface Adapted {
-  modelId: string;
-  labels: string[];
-  task: AdaptedTask;
-}
 
 const config = loadConfig();
 const send = (message: ChildMessage) => process.send!(message);
 
-const adaptations = new LruCache<string, Adapted>(config.adaptationCacheSize, (a) => a.task.dispose());
-// Adapted tasks may share a predictor's weights, so a model leaves together with its adaptations.
-const predictors = new LruCache<string, Promise<Predictor>>(config.modelCacheSize, (predictor, modelId) => {
-  adaptations.deleteWhere((a) => a.modelId === modelId);
-  predictor.then((p) => p.dispose()).catch(() => {});
-});
-setInterval(() => adaptations.sweep(), 60_000).unref();
-
-function predictor(modelId: string, checkpoint: string): Promise<Predictor> {
-  let loading = predictors.get(modelId);
-  if (!loading) {
-    loading = loadPredictor(checkpoint);
-    predictors.set(modelId, loading);
-    loading.catch(() => predictors.delete(modelId));
-  }
-  return loading;
-}
+const caches = modelCaches({ models: config.modelCacheSize, adaptations: config.adaptationCacheSize });
+const { adaptations, predictors } = caches;
+// Expired adapted weights are released within a minute even if nobody asks for them again.
+setInterval(() => adaptations.purgeStale(), 60_000).unref();
 
 async function rows(field: 'support' | 'queries', examples: RawExample[], model: Predictor) {
   try {
@@ -49,7 +30,7 @@ async function probabilities(task: AdaptedTask, query: Awaited<ReturnType<typeof
 }
 
 async function adapt(request: AdaptRequest): Promise<AdaptResult> {
-  const model = await predictor(request.modelId, request.checkpoint);
+  const model = await caches.predictor(request.modelId, () => loadPredictor(request.checkpoint));
   // Sorted like the dataset builder sorts classes, so one support set always maps the same way.
   const labels = [...new Set(request.support.map((e) => e.label!))].sort();
   if (labels.length < 2) {
@@ -71,7 +52,7 @@ async function adapt(request: AdaptRequest): Promise<AdaptResult> {
   const adapted = performance.now();
   const timing = { decodeMs: started - decoding, adaptMs: adapted - started, forwardMs: 0 };
   if (request.keep) {
-    adaptations.set(request.keep.adaptationId, { modelId: request.modelId, labels, task }, request.keep.expiresAt);
+    caches.keep(request.keep.adaptationId, { modelId: request.modelId, labels, task }, request.keep.expiresAt);
     return { labels, steps, ms: timing.adaptMs, timing };
   }
   try {
