@@ -21,7 +21,7 @@ export type { Strokes } from './data/strokes.js';
 export { DEFAULT_TEXT_DIM, MAX_TEXT_DIM, TEXT_FEATURE_KINDS } from './data/text/features.js';
 export type { TextFeatureKind, TextFeaturesConfig } from './data/text/features.js';
 export { DEFAULT_TEXT_FEATURES, resolveTextFeatures } from './data/text/dataset-text.js';
-export { gaussianClusters, multimodalClusters, tinyImages } from './data/synthetic.js';
+export { gaussianClusters, multimodalClusters, rowValues, tinyImages } from './data/synthetic.js';
 export { withRotations } from './episodes/splits.js';
 export { trainRun } from './training/run.js';
 export { loadPredictor } from './adaptation/predictor.js';
