@@ -8,7 +8,7 @@ export type { CoreErrorCode } from './errors.js';
 export { initBackend, nativeFallbackNote } from './tensor/backend.js';
 export type { BackendInfo, BackendOptions, BackendPreference } from './tensor/backend.js';
 export { MODALITIES } from './data/types.js';
-export { buildDataset, featurize, inferSpec } from './data/raw-examples.js';
+export { buildDataset, featurize, inferSpec, labelClasses } from './data/raw-examples.js';
 export type { RawExample, SpecOptions } from './data/raw-examples.js';
 export { loadDataset, saveDataset } from './data/dataset-file.js';
 export { loadImageFolder } from './data/image-folder.js';
@@ -24,7 +24,7 @@ export { DEFAULT_TEXT_FEATURES, resolveTextFeatures } from './data/text/dataset-
 export { gaussianClusters, multimodalClusters, rowValues, tinyImages } from './data/synthetic.js';
 export { withRotations } from './episodes/splits.js';
 export { trainRun } from './training/run.js';
-export { loadPredictor } from './adaptation/predictor.js';
+export { checkSupport, loadPredictor } from './adaptation/predictor.js';
 export { evaluateCheckpoint } from './evaluation/evaluate.js';
 export { resolveCheckpoint } from './checkpoint/run-dir.js';
 export { MANIFEST as CHECKPOINT_MANIFEST, readManifest, verifyCheckpoint } from './checkpoint/checkpoint.js';

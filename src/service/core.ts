@@ -2,6 +2,7 @@
 export {
   ALGORITHMS,
   CHECKPOINT_MANIFEST,
+  checkSupport,
   CoreError,
   defaultTrainConfig,
   initBackend,
