@@ -25,7 +25,7 @@ import autocannon from 'autocannon';
 import { ALGORITHMS } from '../src/core/config.js';
 import type { Algorithm, Example, FewshotClient } from 'fewshot/client';
 import { startService, type RunningService } from '../scripts/lib/service.js';
-import { asQuery, blobImages, clusterVectors, fewShotTask } from '../scripts/lib/synthetic.js';
+import { asQuery, blobImages, clusterVectors, fewShotTask, labelAccuracy } from '../scripts/lib/synthetic.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -287,11 +287,11 @@ async function benchModel(service: RunningService, model: ModelUnderTest, cells:
     const body = JSON.stringify({ support: task.support, queries });
     // Warm-up: the first request loads the checkpoint into the prediction process.
     const adaptMs: number[] = [];
-    let correct = 0;
+    let accuracy = 0;
     for (let i = 0; i < 3; i++) {
       const answer = await client.predict(model.modelId, { support: task.support, queries });
       adaptMs.push(answer.adaptation.ms);
-      correct = answer.predictions.filter((p, q) => p.label === task.queries[q].label).length;
+      accuracy = labelAccuracy(answer.predictions, task.queries);
     }
     const common = {
       algorithm: model.algorithm,
@@ -301,7 +301,7 @@ async function benchModel(service: RunningService, model: ModelUnderTest, cells:
       supportExamples: task.support.length,
       queries: queries.length,
       serverAdaptMs: round(median(adaptMs), 2),
-      warmupAccuracy: round(correct / queries.length, 3),
+      warmupAccuracy: round(accuracy, 3),
     };
     log(`  ${model.algorithm} ${model.name} predict ${WAYS}-way ${shots}-shot: ${samples} requests one at a time…`);
     const predictBreakdown = await breakdown(client, route, body);
@@ -316,7 +316,7 @@ async function benchModel(service: RunningService, model: ModelUnderTest, cells:
     const adaptedRoute = `/v1/adaptations/${adaptation.id}/predict`;
     const adaptedBody = JSON.stringify({ queries });
     const check = await client.predictAdapted(adaptation.id, queries);
-    const adaptedCorrect = check.predictions.filter((p, q) => p.label === task.queries[q].label).length;
+    const adaptedAccuracy = labelAccuracy(check.predictions, task.queries);
     log(`  ${model.algorithm} ${model.name} adaptation ${WAYS}-way ${shots}-shot: ${samples} requests one at a time…`);
     const adaptedBreakdown = await breakdown(client, adaptedRoute, adaptedBody);
     for (const connections of concurrencies) {
@@ -325,7 +325,7 @@ async function benchModel(service: RunningService, model: ModelUnderTest, cells:
       cells.push({
         ...common,
         serverAdaptMs: null,
-        warmupAccuracy: round(adaptedCorrect / queries.length, 3),
+        warmupAccuracy: round(adaptedAccuracy, 3),
         path: 'adaptation',
         route: '/v1/adaptations/:id/predict',
         bodyBytes: adaptedBody.length,

@@ -13,9 +13,9 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { unzipSync, zipSync } from 'fflate';
 import sharp from 'sharp';
-import { ApiError, type Algorithm, type CreateJob, type Example, type Job, type Prediction } from 'fewshot/client';
+import { ApiError, type Algorithm, type CreateJob, type Example, type Job } from 'fewshot/client';
 import { startService, type RunningService } from './lib/service.js';
-import { asQuery, blobImages } from './lib/synthetic.js';
+import { asQuery, blobImages, labelAccuracy } from './lib/synthetic.js';
 import { SHARED_DATASETS } from './lib/shared.js';
 
 const { values: args } = parseArgs({
@@ -251,9 +251,6 @@ function showProgress(job: Job, lastShown: { iteration: number }) {
   status(line, important);
 }
 
-function accuracyOf(predictions: Prediction[], truth: Example[]): number {
-  return predictions.filter((p, i) => p.label === truth[i].label).length / truth.length;
-}
 
 async function run(service: RunningService, data: DemoData, cancel: AbortSignal): Promise<void> {
   const { client } = service;
@@ -366,7 +363,7 @@ async function run(service: RunningService, data: DemoData, cancel: AbortSignal)
     return [String(i + 1), queries[i].label, p.label, p.confidence.toFixed(2), ok ? green('✓') : red('✗')];
   });
   say(table(['query', 'truth', 'predicted', 'confidence', ''], rows));
-  const directAccuracy = accuracyOf(direct.predictions, queries);
+  const directAccuracy = labelAccuracy(direct.predictions, queries);
   const correct = Math.round(directAccuracy * queries.length);
   say(
     `${bold(`accuracy ${correct}/${queries.length} = ${pct(directAccuracy)}`)} (chance ${pct(1 / WAYS)}); ` +
@@ -382,7 +379,7 @@ async function run(service: RunningService, data: DemoData, cancel: AbortSignal)
   t = performance.now();
   const adapted = await client.predictAdapted(adaptation.id, queries.map(asQuery));
   const adaptedMs = performance.now() - t;
-  const adaptedAccuracy = accuracyOf(adapted.predictions, queries);
+  const adaptedAccuracy = labelAccuracy(adapted.predictions, queries);
   const same = adapted.predictions.every((p, i) => p.label === direct.predictions[i].label);
   say(
     `${bold(`accuracy ${Math.round(adaptedAccuracy * queries.length)}/${queries.length} = ${pct(adaptedAccuracy)}`)} in ${adaptedMs.toFixed(0)} ms; ` +

@@ -2,7 +2,8 @@
 // and the serving benchmark, so both run on any machine: PNG images of per-class blob patterns
 // (encoded with sharp) and Gaussian-cluster vectors; and few-shot tasks cut from examples.
 import sharp from 'sharp';
-import type { Example } from 'fewshot/client';
+import type { Example, Prediction } from 'fewshot/client';
+import { accuracyOf } from '../../src/core/learners/task.js';
 import { gaussianClusters, rowValues, tinyImages, type GaussianClusterOptions, type TinyImageOptions } from '../../src/core/data/synthetic.js';
 
 /** `${prefix}-00`, `${prefix}-01`, ...: labels that sort in class order. */
@@ -71,3 +72,10 @@ export function fewShotTask(
 
 /** Drops the label: what a query looks like on the wire. */
 export const asQuery = ({ label: _, ...query }: Example) => query;
+
+/** Fraction of `predictions` that name the label of the query beside them in `truth`. */
+export const labelAccuracy = (predictions: readonly Prediction[], truth: readonly Example[]) =>
+  accuracyOf(
+    predictions.map((p) => p.label),
+    truth.map((e) => e.label),
+  );

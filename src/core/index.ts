@@ -26,6 +26,8 @@ export { withRotations } from './episodes/splits.js';
 export { trainRun } from './training/run.js';
 export { checkSupport, loadPredictor } from './adaptation/predictor.js';
 export { evaluateCheckpoint } from './evaluation/evaluate.js';
+export { predictedClasses } from './evaluation/episode-accuracy.js';
+export { accuracyOf } from './learners/task.js';
 export { resolveCheckpoint } from './checkpoint/run-dir.js';
 export { MANIFEST as CHECKPOINT_MANIFEST, readManifest, verifyCheckpoint } from './checkpoint/checkpoint.js';
 export type { CheckpointManifest } from './checkpoint/checkpoint.js';

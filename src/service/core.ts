@@ -8,6 +8,7 @@ export {
   initBackend,
   loadPredictor,
   nativeFallbackNote,
+  predictedClasses,
   readManifest,
   trainRun,
   verifyCheckpoint,
