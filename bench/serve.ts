@@ -26,6 +26,7 @@ import { ALGORITHMS } from '../src/core/config.js';
 import type { Algorithm, Example, FewshotClient } from 'fewshot/client';
 import { startService, type RunningService } from '../scripts/lib/service.js';
 import { asQuery, blobImages, clusterVectors, fewShotTask, labelAccuracy } from '../scripts/lib/synthetic.js';
+import { formatTable } from './table.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -341,13 +342,6 @@ async function benchModel(service: RunningService, model: ModelUnderTest, cells:
 // ---------------------------------------------------------------------------------------------
 // Report
 
-function formatTable(headers: string[], rows: string[][]): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const right = (i: number) => i >= 5;
-  const line = (cells: string[]) => cells.map((c, i) => (right(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
-  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n') + '\n';
-}
-
 const ms = (x: number) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
 
 function table(cells: Cell[]): string {
@@ -369,7 +363,7 @@ function table(cells: Cell[]): string {
     c.api.eventLoopP99Ms === null ? '-' : `${ms(c.api.eventLoopP99Ms)} / ${ms(c.api.eventLoopMaxMs ?? NaN)}`,
     c.health ? `${ms(c.health.latencyMs.p50)} / ${ms(c.health.latencyMs.p99)} / ${ms(c.health.latencyMs.max)}` : '-',
   ]);
-  return formatTable(headers, rows);
+  return formatTable(headers, rows, { rightFrom: 5 });
 }
 
 // The latency targets of issue #11, for conv4 at concurrency 1 (p99, ms).
@@ -386,7 +380,7 @@ function breakdownTable(cells: Cell[]): string {
       ? [[c.algorithm, c.model, c.path === 'predict' ? 'predict' : 'adaptation predict', `${WAYS}w${c.shots}s+${c.queries}q`, ...phases.map((p) => `${ms(c.breakdown![p].p50)} / ${ms(c.breakdown![p].p99)}`)]]
       : [],
   );
-  return formatTable(['algorithm', 'model', 'route', 'support', 'client', 'HTTP', 'parse', 'queue', 'hop', 'decode', 'adapt', 'forward', 'other'], rows);
+  return formatTable(['algorithm', 'model', 'route', 'support', 'client', 'HTTP', 'parse', 'queue', 'hop', 'decode', 'adapt', 'forward', 'other'], rows, { rightFrom: 5 });
 }
 
 function verdicts(cells: Cell[]): string {

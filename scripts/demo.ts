@@ -15,6 +15,7 @@ import { unzipSync, zipSync } from 'fflate';
 import sharp from 'sharp';
 import { ApiError, type Algorithm, type CreateJob, type Example, type Job } from 'fewshot/client';
 import { startService, type RunningService } from './lib/service.js';
+import { formatTable } from '../bench/table.js';
 import { asQuery, blobImages, labelAccuracy } from './lib/synthetic.js';
 import { SHARED_DATASETS } from './lib/shared.js';
 
@@ -93,11 +94,7 @@ const endStatus = () => {
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 const secs = (ms: number) => (ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`);
 const kb = (bytes: number) => (bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(0)} KB` : `${(bytes / 1024 / 1024).toFixed(1)} MB`);
-const table = (headers: string[], rows: string[][]) => {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
-  return [bold(line(headers)), ...rows.map(line)].join('\n');
-};
+const table = (headers: string[], rows: string[][]) => formatTable(headers, rows, { rule: false, header: bold }).trimEnd();
 
 /**
  * Small images side by side as text. Ink (the minority tone) is drawn; each character cell

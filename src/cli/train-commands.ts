@@ -1,7 +1,8 @@
 // `fewshot train` and `fewshot eval`. Diagnostics (backend, dataset, progress) go to stderr and
 // the report to stdout, so `--json` output can be piped while a person still watches progress.
 import { CoreError, evaluateCheckpoint, initBackend, resolveCheckpoint, trainRun, type BackendInfo, type BackendPreference } from '../core/index.js';
-import { EVAL_USAGE, TRAIN_USAGE, UsageError, parseEvalArgs, parseTrainArgs, type CommonOptions } from './train-args.js';
+import { EVAL_USAGE, TRAIN_USAGE, parseEvalArgs, parseTrainArgs, type CommonOptions } from './train-args.js';
+import { UsageError } from './usage-error.js';
 import { resolveDatasetSource } from './train-dataset-source.js';
 import { progressReporter } from './progress.js';
 import { describeBackend, formatSummary, type Summary } from './train-report.js';

@@ -1,11 +1,13 @@
 // The service's door to the core: everything it uses comes through here (and core-data.ts).
 export {
   ALGORITHMS,
+  BACKEND_PREFERENCES,
   CHECKPOINT_MANIFEST,
   checkSupport,
   CoreError,
   defaultTrainConfig,
   initBackend,
+  isCoreErrorCode,
   loadPredictor,
   nativeFallbackNote,
   predictedClasses,
@@ -18,6 +20,7 @@ export type {
   Algorithm,
   BackendInfo,
   BackendPreference,
+  BackendSummary,
   CheckpointInfo,
   CheckpointManifest,
   ClassDataset,

@@ -6,25 +6,19 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { childOptions } from '../child-options.js';
 import type { ServiceConfig } from '../config.js';
-import { CoreError, type CoreErrorCode } from '../core.js';
+import { CoreError, isCoreErrorCode, type BackendSummary } from '../core.js';
 import { ServiceError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { ChildMessage, ChildTiming, ParentMessage, Request, Result, WireError } from './protocol.js';
 import type { PredictionTiming } from './timing.js';
 
 const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url));
-const CORE_CODES: CoreErrorCode[] = ['invalid_data', 'unusable_support_set', 'checkpoint_invalid', 'backend_unavailable'];
-
-export interface BackendSummary {
-  name: string;
-  device: string | null;
-}
 
 /** The prediction process no longer holds an adaptation's weights; rebuild them and retry. */
 export class AdaptationMissing extends Error {}
 
 function fromWire(error: WireError): Error {
-  if ((CORE_CODES as string[]).includes(error.code)) return new CoreError(error.code as CoreErrorCode, error.message, error.details);
+  if (isCoreErrorCode(error.code)) return new CoreError(error.code, error.message, error.details);
   if (error.code === 'adaptation_missing') return new AdaptationMissing(error.message);
   return new Error(error.message);
 }

@@ -1,4 +1,4 @@
-import type { Progress, TrainConfig } from '../core.js';
+import type { BackendSummary, Progress, TrainConfig } from '../core.js';
 
 export const TRAIN_QUEUE = 'train';
 
@@ -13,7 +13,7 @@ export interface TrainJobData {
 
 /** What the training child reports through job.updateProgress. */
 export interface TrainJobProgress {
-  backend: { name: string; device: string | null } | null;
+  backend: BackendSummary | null;
   progress: Progress | null;
   /** Checkpoints written so far (all attempts), oldest first; `key` is the storage key. */
   checkpoints: { iteration: number; key: string }[];

@@ -19,6 +19,9 @@ export const ErrorResponse = z
 export const errors = (...statuses: (400 | 404 | 409 | 413 | 415 | 422 | 503)[]) =>
   Object.fromEntries(statuses.map((s) => [s, ErrorResponse]));
 
+/** Which backend runs, on what (core BackendSummary). */
+export const BackendSummary = z.object({ name: z.string(), device: z.string().nullable() });
+
 export const IdParams = z.object({ id: z.string().min(1).max(100) });
 
 const MAX_INPUT_CHARS = 20 * 1024 * 1024;

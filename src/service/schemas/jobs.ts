@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ALGORITHMS } from '../core.js';
-import { Timestamp } from './common.js';
+import { BackendSummary, Timestamp } from './common.js';
 import { TextFeatures } from './datasets.js';
 
 const positive = () => z.int().min(1);
@@ -72,7 +72,7 @@ export const Job = z
     checkpoints: z.array(z.int()).meta({ description: 'Iterations at which checkpoints were written' }),
     modelId: z.string().optional(),
     error: z.string().optional(),
-    backend: z.object({ name: z.string(), device: z.string().nullable() }).optional(),
+    backend: BackendSummary.optional(),
     attempts: z.int().meta({ description: 'Times a worker started this job (more than 1 after a worker died)' }),
     createdAt: Timestamp,
     startedAt: Timestamp.optional(),
