@@ -3,8 +3,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { ALGORITHMS, BACKEND_PREFERENCES, defaultTrainConfig, TEXT_FEATURE_KINDS, type Algorithm, type BackendPreference, type TextFeatureKind, type TrainConfig } from '../core/index.js';
-import { SOURCE_FORMS } from './train-dataset-source.js';
+import { ALGORITHMS, BACKEND_PREFERENCES, defaultTrainConfig, SOURCE_FORMS, TEXT_FEATURE_KINDS, type Algorithm, type BackendPreference, type TextFeatureKind, type TrainConfig } from '../core/index.js';
 import { UsageError } from './usage-error.js';
 
 const BACKENDS: readonly BackendPreference[] = BACKEND_PREFERENCES;

@@ -1,9 +1,17 @@
 // `fewshot train` and `fewshot eval`. Diagnostics (backend, dataset, progress) go to stderr and
 // the report to stdout, so `--json` output can be piped while a person still watches progress.
-import { CoreError, evaluateCheckpoint, initBackend, resolveCheckpoint, trainRun, type BackendInfo, type BackendPreference } from '../core/index.js';
+import {
+  CoreError,
+  evaluateCheckpoint,
+  initBackend,
+  resolveCheckpoint,
+  resolveDatasetSource,
+  trainRun,
+  type BackendInfo,
+  type BackendPreference,
+} from '../core/index.js';
 import { EVAL_USAGE, TRAIN_USAGE, parseEvalArgs, parseTrainArgs, type CommonOptions } from './train-args.js';
 import { UsageError } from './usage-error.js';
-import { resolveDatasetSource } from './train-dataset-source.js';
 import { progressReporter } from './progress.js';
 import { describeBackend, formatSummary, type Summary } from './train-report.js';
 
@@ -85,7 +93,6 @@ export function trainCommand(argv: string[], io: CommandIo = processIo): Promise
       result = await trainRun({
         dataset: source.dataset,
         config,
-        split: source.split,
         dir: options.out,
         resume: options.resume,
         signal: cancel.signal,

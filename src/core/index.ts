@@ -23,7 +23,9 @@ export type { TextFeatureKind, TextFeaturesConfig } from './data/text/features.j
 export { DEFAULT_TEXT_FEATURES, resolveTextFeatures } from './data/text/dataset-text.js';
 export { gaussianClusters, multimodalClusters, rowValues, tinyImages } from './data/synthetic.js';
 export { withRotations } from './episodes/splits.js';
-export { trainRun } from './training/run.js';
+export { makeSplit, trainRun } from './training/run.js';
+export { resolveDatasetSource, SOURCE_FORMS } from './data/source.js';
+export type { DatasetSourceOptions, ResolvedDataset } from './data/source.js';
 export { checkSupport, loadPredictor } from './adaptation/predictor.js';
 export { evaluateCheckpoint } from './evaluation/evaluate.js';
 export { predictedClasses } from './evaluation/episode-accuracy.js';

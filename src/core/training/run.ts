@@ -24,7 +24,7 @@ import { backendName } from '../tensor/backend.js';
 
 
 /** The dataset's own split when its publisher defines one, else config.split's fractions. */
-function makeSplit(dataset: ClassDataset, config: TrainConfig): DataSplit {
+export function makeSplit(dataset: ClassDataset, config: TrainConfig): DataSplit {
   const split = dataset.split ?? splitClasses(dataset.classNames.length, config.split, new Random(streamSeed(config.seed, 'init')));
   const rotate = config.rotations && dataset.rows.spec.image !== undefined;
   return {
