@@ -1,5 +1,5 @@
 // The core's public surface: the service imports from here and from ./data/types.js only.
-export type * from './api.js';
+export type * from './types.js';
 export type * from './config.js';
 export type * from './data/types.js';
 export { ALGORITHMS, DEFAULT_MODEL, defaultTrainConfig } from './config.js';

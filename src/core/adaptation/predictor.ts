@@ -1,7 +1,7 @@
 // Serving: load a checkpoint once, then adapt to any support set in milliseconds and score
 // queries against it. Validates what a client can get wrong about a support set.
 import { tf, type Tensor } from '../tensor/tf.js';
-import type { AdaptedTask, Predictor } from '../api.js';
+import type { AdaptedTask, Predictor } from '../types.js';
 import type { FeatureRows } from '../data/types.js';
 import { MODALITIES } from '../data/types.js';
 import { CoreError } from '../errors.js';

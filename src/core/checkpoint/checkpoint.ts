@@ -5,7 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TrainConfig } from '../config.js';
-import type { DataSplit, EvaluationReport } from '../api.js';
+import type { DataSplit, EvaluationReport } from '../types.js';
 import type { InputSpec } from '../data/types.js';
 import { CoreError } from '../errors.js';
 import type { ParamSpec } from '../models/params.js';

@@ -5,7 +5,7 @@
 //     class, then a new linear head fitted on each support set's frozen embeddings.
 import { tf, type Scalar, type Tensor, type Tensor2D } from '../tensor/tf.js';
 import { crossEntropy, oneHot } from '../tensor/ops.js';
-import type { AdaptedTask } from '../api.js';
+import type { AdaptedTask } from '../types.js';
 import type { TrainConfig } from '../config.js';
 import type { ClassDataset, ClassView, Episode, InputSpec, Rotation } from '../data/types.js';
 import { gatherRows } from '../episodes/gather.js';

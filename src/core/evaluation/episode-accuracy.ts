@@ -1,4 +1,4 @@
-import type { AdaptedTask } from '../api.js';
+import type { AdaptedTask } from '../types.js';
 import type { Episode } from '../data/types.js';
 import { accuracyOf } from '../learners/task.js';
 

@@ -3,7 +3,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tf, type Tensor } from '../tensor/tf.js';
-import type { DataSplit, EvaluationReport, Progress, TrainResult, TrainRunOptions } from '../api.js';
+import type { DataSplit, EvaluationReport, Progress, TrainResult, TrainRunOptions } from '../types.js';
 import type { TrainConfig } from '../config.js';
 import type { ClassDataset } from '../data/types.js';
 import { CoreError } from '../errors.js';
