@@ -1,17 +1,32 @@
-// The service's door to the core: everything it uses comes through here (and core-data.ts).
+// The service's one door to the core: everything it uses of the math and the data layer
+// (importers, featurisation, dataset files) comes through here.
 export {
   ALGORITHMS,
   BACKEND_PREFERENCES,
+  buildDataset,
   CHECKPOINT_MANIFEST,
   checkSupport,
   CoreError,
+  DEFAULT_STROKE_POINTS,
   defaultTrainConfig,
+  featurize,
   initBackend,
   isCoreErrorCode,
+  labelClasses,
+  loadDataset,
+  loadImageFolder,
+  loadOmniglot,
   loadPredictor,
+  MAX_PEN_POINTS,
+  MAX_TEXT_DIM,
+  MODALITIES,
   nativeFallbackNote,
   predictedClasses,
   readManifest,
+  resolveTextFeatures,
+  saveDataset,
+  STROKE_POINTS_RANGE,
+  TEXT_FEATURE_KINDS,
   trainRun,
   verifyCheckpoint,
 } from '../core/index.js';
@@ -32,6 +47,8 @@ export type {
   Modality,
   Predictor,
   Progress,
+  RawExample,
+  TextFeaturesConfig,
   TrainConfig,
   TrainResult,
 } from '../core/index.js';

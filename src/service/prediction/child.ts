@@ -1,8 +1,7 @@
 // The prediction process: holds loaded models and adapted weights, and does all tensor work
 // for the API, whose event loop therefore stays free while a request adapts or predicts.
 import { loadConfig } from '../config.js';
-import { checkSupport, CoreError, initBackend, loadPredictor, nativeFallbackNote, type AdaptedTask, type Predictor } from '../core.js';
-import { labelClasses, type RawExample } from '../core-data.js';
+import { checkSupport, CoreError, initBackend, labelClasses, loadPredictor, nativeFallbackNote, type AdaptedTask, type Predictor, type RawExample } from '../core.js';
 import { modelCaches } from './caches.js';
 import type { AdaptRequest, AdaptResult, ChildMessage, ParentMessage, PredictResult, Request, WireError } from './protocol.js';
 

@@ -1,6 +1,5 @@
 // Messages between the API process and its prediction child (IPC, structured clone).
-import type { BackendSummary } from '../core.js';
-import type { RawExample } from '../core-data.js';
+import type { BackendSummary, RawExample } from '../core.js';
 
 export interface AdaptRequest {
   op: 'adapt';

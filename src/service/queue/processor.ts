@@ -4,8 +4,7 @@
 import { hostname } from 'node:os';
 import { WaitingError, type SandboxedJob } from 'bullmq';
 import { loadConfig } from '../config.js';
-import { initBackend, nativeFallbackNote, trainRun, type BackendInfo, type TrainResult } from '../core.js';
-import { loadDataset } from '../core-data.js';
+import { initBackend, loadDataset, nativeFallbackNote, trainRun, type BackendInfo, type TrainResult } from '../core.js';
 import { ServiceError } from '../errors.js';
 import { createRedis, DEFAULT_REDIS_URL } from '../redis.js';
 import { datasetRegistry } from '../registry/datasets.js';

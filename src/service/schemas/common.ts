@@ -1,7 +1,7 @@
 // Shapes shared by several resources. Request objects are strict: a misspelt field is a
 // 400 naming it, not silently ignored.
 import { z } from 'zod';
-import { MAX_PEN_POINTS } from '../core-data.js';
+import { MAX_PEN_POINTS } from '../core.js';
 
 export const Timestamp = z.string().meta({ format: 'date-time', description: 'ISO 8601, UTC' });
 

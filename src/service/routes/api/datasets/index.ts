@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { listedTenant, visible } from '../../../access.js';
-import { buildDataset, loadImageFolder, resolveTextFeatures } from '../../../core-data.js';
+import { buildDataset, loadImageFolder, resolveTextFeatures } from '../../../core.js';
 import type { AppDeps } from '../../../deps.js';
 import { ServiceError } from '../../../errors.js';
 import { principal } from '../../../plugins/auth.js';

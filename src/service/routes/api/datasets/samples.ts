@@ -2,8 +2,7 @@
 // vector heads). Datasets never change, so pages are kept in a small cache.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { LRUCache } from 'lru-cache';
-import type { ClassDataset } from '../../../core.js';
-import { loadDataset } from '../../../core-data.js';
+import { loadDataset, type ClassDataset } from '../../../core.js';
 import { visible } from '../../../access.js';
 import type { AppDeps } from '../../../deps.js';
 import { ServiceError } from '../../../errors.js';
