@@ -58,12 +58,14 @@ export class PredictionRunner {
     private readonly config: ServiceConfig,
     private readonly redisUrl: string,
     private readonly log: Logger,
+    /** The prediction process's script; tests put a scripted stand-in here. */
+    private readonly script = CHILD,
   ) {}
 
   /** Starts the process (once) and resolves with its backend when it can take requests. */
   start(): Promise<BackendSummary> {
     this.ready ??= new Promise<BackendSummary>((resolve, reject) => {
-      const child = fork(CHILD, [], { ...childOptions(this.config, this.redisUrl), serialization: 'advanced' });
+      const child = fork(this.script, [], { ...childOptions(this.config, this.redisUrl), serialization: 'advanced' });
       this.child = child;
       child.on('message', (message: ChildMessage) => {
         if (message.type === 'ready') {
