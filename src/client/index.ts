@@ -19,8 +19,10 @@ import type {
   Query,
   Readiness,
 } from './types.js';
+import { serverSentEvents } from './sse.js';
 
 export type * from './types.js';
+export { serverSentEvents, type ServerSentEvent } from './sse.js';
 
 /** A non-2xx answer, in the service's one error shape. */
 export class ApiError extends Error {
@@ -164,26 +166,12 @@ export class FewshotClient {
       const text = await res.text();
       throw new ApiError('GET', `/v1/jobs/${id}/events`, res.status, 'unknown', text.slice(0, 200));
     }
-    const decoder = new TextDecoder();
-    let buffer = '';
     let last: Job | null = null;
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-      buffer += decoder.decode(chunk, { stream: true });
-      for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        let kind = 'message';
-        const data: string[] = [];
-        for (const line of block.split('\n')) {
-          if (line.startsWith(':')) continue; // keep-alive comment
-          if (line.startsWith('event:')) kind = line.slice(6).trim();
-          else if (line.startsWith('data:')) data.push(line.slice(5).trimStart());
-        }
-        if (data.length === 0 || (kind !== 'progress' && kind !== 'done')) continue;
-        last = JSON.parse(data.join('\n')) as Job;
-        onEvent({ kind, job: last });
-        if (kind === 'done') return last;
-      }
+    for await (const { event, data } of serverSentEvents(res.body)) {
+      if (event !== 'progress' && event !== 'done') continue;
+      last = JSON.parse(data) as Job;
+      onEvent({ kind: event, job: last });
+      if (event === 'done') return last;
     }
     return last && ['completed', 'failed', 'cancelled'].includes(last.status) ? last : this.getJob(id);
   }
