@@ -12,7 +12,7 @@ import type { ParamSpec } from '../models/params.js';
 import { sizeOf } from '../models/params.js';
 import type { RandomState } from '../random.js';
 import type { OptimizerState } from '../training/optimizer.js';
-import { syncDirectory, writeFileAtomic, writeSynced } from './atomic.js';
+import { syncDirectory, writeFileAtomic, writeSynced } from '../atomic-write.js';
 import type { TextFeaturesEntry } from './text-features.js';
 import { concatTyped } from '../typed-arrays.js';
 

@@ -3,7 +3,7 @@
 // (what gets served). Anything neither pointer names is pruned after each save.
 import { access, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from './atomic.js';
+import { writeFileAtomic } from '../atomic-write.js';
 
 export type Pointer = 'latest' | 'best';
 
