@@ -2,7 +2,7 @@
 // statuses (BullMQ is the one source of truth for a job), and the job view built from them.
 import type { Job, JobState } from 'bullmq';
 import type { JobStatus, JobView } from '../schemas/jobs.js';
-import type { TrainJobData, TrainJobProgress, TrainJobResult } from './types.js';
+import type { TrainJobData, TrainJobReport, TrainJobResult } from './types.js';
 
 export type TrainJob = Job<TrainJobData, TrainJobResult>;
 
@@ -38,7 +38,7 @@ function statusOf(job: TrainJob, state: JobState | 'unknown', cancelledAt: strin
 /** The API's view of `job` in `state`; `cancelledAt`: when its cancel flag was raised, if it was. */
 export function toView(job: TrainJob, state: JobState | 'unknown', cancelledAt: string | null): JobView {
   const status = statusOf(job, state, cancelledAt);
-  const reported = (job.progress && typeof job.progress === 'object' ? job.progress : null) as TrainJobProgress | null;
+  const reported = (job.progress && typeof job.progress === 'object' ? job.progress : null) as TrainJobReport | null;
   const modelId = state === 'completed' ? job.returnvalue.modelId : null;
   return {
     id: job.id!,

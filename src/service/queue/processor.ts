@@ -14,7 +14,7 @@ import { RunStorage } from '../storage/runs.js';
 import { storageKeys } from '../storage/storage.js';
 import { MetricHistory } from './metric-history.js';
 import { MetricSampler } from './metric-sampler.js';
-import { cancelKey, type StopReason, type TrainJobData, type TrainJobProgress, type TrainJobResult } from './types.js';
+import { cancelKey, type StopReason, type TrainJobData, type TrainJobReport, type TrainJobResult } from './types.js';
 
 const config = loadConfig();
 const redis = createRedis(config.redisUrl ?? DEFAULT_REDIS_URL, 'client', 'fewshot-train');
@@ -59,8 +59,8 @@ export default async function train(job: Job, token?: string, signal?: AbortSign
 
   backend ??= initBackend(config.backend, { wasmThreads: config.wasmThreads });
   const info = await backend;
-  const previous = job.progress && typeof job.progress === 'object' ? (job.progress as TrainJobProgress) : null;
-  const state: TrainJobProgress = {
+  const previous = job.progress && typeof job.progress === 'object' ? (job.progress as TrainJobReport) : null;
+  const state: TrainJobReport = {
     backend: { name: info.name, device: info.device },
     progress: previous?.progress ?? null,
     checkpoints: previous?.checkpoints ?? [],
@@ -148,7 +148,7 @@ function modelRecord(
   jobId: string,
   datasetName: string,
   data: TrainJobData,
-  state: TrainJobProgress,
+  state: TrainJobReport,
   result: TrainResult,
   bytes: number,
 ): ModelRecord {
