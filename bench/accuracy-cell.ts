@@ -6,9 +6,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { defaultTrainConfig, initBackend, trainRun, type BackendPreference } from '../src/core/index.js';
+import { defaultTrainConfig, initBackend, makeSplit, resolveDatasetSource, trainRun, type BackendPreference } from '../src/core/index.js';
 import { progressReporter } from '../src/cli/progress.js';
-import { resolveDatasetSource } from '../src/cli/train-dataset-source.js';
 import { OMNIGLOT_DIR, type AccuracyConfig } from './accuracy-plan.js';
 import { peakRssMiB } from './measure.js';
 
@@ -27,9 +26,6 @@ const backend = await initBackend(values.backend as BackendPreference);
 const loadStarted = performance.now();
 const source = await resolveDatasetSource(`omniglot:${OMNIGLOT_DIR}`, { rotations: true, cacheDir: values['cache-dir'] });
 const loadSeconds = (performance.now() - loadStarted) / 1000;
-if (!source.split) throw new Error(`${OMNIGLOT_DIR} lacks the background/evaluation pair`);
-// The reference meta-trains on every background character: the validation hold-out rejoins.
-const split = { train: [...source.split.train, ...source.split.validation], validation: [], test: source.split.test };
 
 const config = defaultTrainConfig({
   algorithm: plan.algo,
@@ -42,6 +38,11 @@ const config = defaultTrainConfig({
   rotations: true,
   taskBatch: values['task-batch'] === 'auto' ? 'auto' : Number(values['task-batch']),
 });
+
+if (!source.dataset.split) throw new Error(`${OMNIGLOT_DIR} lacks the background/evaluation pair`);
+// The reference meta-trains on every background character: the run's validation hold-out rejoins.
+const standard = makeSplit(source.dataset, config);
+const split = { train: [...standard.train, ...standard.validation], validation: [], test: standard.test };
 
 const dir = await mkdtemp(join(tmpdir(), 'fewshot-bench-run-'));
 const progress = progressReporter({ write: (text) => process.stderr.write(text), isTTY: false });

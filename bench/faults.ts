@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { freePort } from '../src/service/local-redis.js';
 import { generateKey } from '../src/service/registry/keys.js';
-import { BIN, startService, type RunningService } from '../scripts/lib/fewshot-client.js';
+import { BIN, startService, type RunningService } from '../scripts/lib/service.js';
 import { clusterVectors } from '../scripts/lib/synthetic.js';
 import { childrenRunning, resumableJob, waitFor } from '../test/service/helpers.js';
 import { redisServer, type RedisServer } from '../test/service/redis-server.js';

@@ -24,7 +24,7 @@ import { readCheckpoint, writeCheckpoint } from '../src/core/checkpoint/checkpoi
 import { initBackend, trainRun, defaultTrainConfig, tinyImages } from '../src/core/index.js';
 import { RunStorage } from '../src/service/storage/runs.js';
 import { S3Storage } from '../src/service/storage/s3.js';
-import { startService, type RunningService } from '../scripts/lib/fewshot-client.js';
+import { startService, type RunningService } from '../scripts/lib/service.js';
 import { clusterVectors } from '../scripts/lib/synthetic.js';
 import { startS3 } from '../test/service/s3-server.js';
 

@@ -23,8 +23,10 @@ import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { ALGORITHMS } from '../src/core/config.js';
-import { startService, type Algorithm, type Example, type FewshotClient, type RunningService } from '../scripts/lib/fewshot-client.js';
-import { asQuery, blobImages, clusterVectors, fewShotTask } from '../scripts/lib/synthetic.js';
+import type { Algorithm, Example, FewshotClient } from 'fewshot/client';
+import { startService, type RunningService } from '../scripts/lib/service.js';
+import { asQuery, blobImages, clusterVectors, fewShotTask, labelAccuracy } from '../scripts/lib/synthetic.js';
+import { formatTable } from './table.js';
 import { exitWith, finish } from './service-bench.js';
 
 const { values: args } = parseArgs({
@@ -286,11 +288,11 @@ async function benchModel(service: RunningService, model: ModelUnderTest, cells:
     const body = JSON.stringify({ support: task.support, queries });
     // Warm-up: the first request loads the checkpoint into the prediction process.
     const adaptMs: number[] = [];
-    let correct = 0;
+    let accuracy = 0;
     for (let i = 0; i < 3; i++) {
       const answer = await client.predict(model.modelId, { support: task.support, queries });
       adaptMs.push(answer.adaptation.ms);
-      correct = answer.predictions.filter((p, q) => p.label === task.queries[q].label).length;
+      accuracy = labelAccuracy(answer.predictions, task.queries);
     }
     const common = {
       algorithm: model.algorithm,
@@ -300,7 +302,7 @@ async function benchModel(service: RunningService, model: ModelUnderTest, cells:
       supportExamples: task.support.length,
       queries: queries.length,
       serverAdaptMs: round(median(adaptMs), 2),
-      warmupAccuracy: round(correct / queries.length, 3),
+      warmupAccuracy: round(accuracy, 3),
     };
     log(`  ${model.algorithm} ${model.name} predict ${WAYS}-way ${shots}-shot: ${samples} requests one at a time…`);
     const predictBreakdown = await breakdown(client, route, body);
@@ -315,7 +317,7 @@ async function benchModel(service: RunningService, model: ModelUnderTest, cells:
     const adaptedRoute = `/v1/adaptations/${adaptation.id}/predict`;
     const adaptedBody = JSON.stringify({ queries });
     const check = await client.predictAdapted(adaptation.id, queries);
-    const adaptedCorrect = check.predictions.filter((p, q) => p.label === task.queries[q].label).length;
+    const adaptedAccuracy = labelAccuracy(check.predictions, task.queries);
     log(`  ${model.algorithm} ${model.name} adaptation ${WAYS}-way ${shots}-shot: ${samples} requests one at a time…`);
     const adaptedBreakdown = await breakdown(client, adaptedRoute, adaptedBody);
     for (const connections of concurrencies) {
@@ -324,7 +326,7 @@ async function benchModel(service: RunningService, model: ModelUnderTest, cells:
       cells.push({
         ...common,
         serverAdaptMs: null,
-        warmupAccuracy: round(adaptedCorrect / queries.length, 3),
+        warmupAccuracy: round(adaptedAccuracy, 3),
         path: 'adaptation',
         route: '/v1/adaptations/:id/predict',
         bodyBytes: adaptedBody.length,
@@ -339,13 +341,6 @@ async function benchModel(service: RunningService, model: ModelUnderTest, cells:
 
 // ---------------------------------------------------------------------------------------------
 // Report
-
-function formatTable(headers: string[], rows: string[][]): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const right = (i: number) => i >= 5;
-  const line = (cells: string[]) => cells.map((c, i) => (right(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
-  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n') + '\n';
-}
 
 const ms = (x: number) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
 
@@ -368,7 +363,7 @@ function table(cells: Cell[]): string {
     c.api.eventLoopP99Ms === null ? '-' : `${ms(c.api.eventLoopP99Ms)} / ${ms(c.api.eventLoopMaxMs ?? NaN)}`,
     c.health ? `${ms(c.health.latencyMs.p50)} / ${ms(c.health.latencyMs.p99)} / ${ms(c.health.latencyMs.max)}` : '-',
   ]);
-  return formatTable(headers, rows);
+  return formatTable(headers, rows, { rightFrom: 5 });
 }
 
 // The latency targets of issue #11, for conv4 at concurrency 1 (p99, ms).
@@ -387,7 +382,7 @@ function breakdownTable(cells: Cell[]): string {
       ? [[c.algorithm, c.model, c.path === 'predict' ? 'predict' : 'adaptation predict', `${WAYS}w${c.shots}s+${c.queries}q`, ...phases.map((p) => `${ms(c.breakdown![p].p50)} / ${ms(c.breakdown![p].p99)}`)]]
       : [],
   );
-  return formatTable(['algorithm', 'model', 'route', 'support', 'client', 'HTTP', 'parse', 'queue', 'hop', 'decode', 'adapt', 'forward', 'other'], rows);
+  return formatTable(['algorithm', 'model', 'route', 'support', 'client', 'HTTP', 'parse', 'queue', 'hop', 'decode', 'adapt', 'forward', 'other'], rows, { rightFrom: 5 });
 }
 
 function verdicts(cells: Cell[]): string {

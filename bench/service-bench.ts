@@ -1,6 +1,6 @@
 // The ending shared by the benchmarks that run a service (bench:serve, bench:load): stop it,
 // print the report, and exit with what happened.
-import type { RunningService } from '../scripts/lib/fewshot-client.js';
+import type { RunningService } from '../scripts/lib/service.js';
 
 const log = (text: string) => process.stderr.write(`${text}\n`);
 const why = (error: unknown) => (error instanceof Error ? error.message : String(error));

@@ -1,10 +1,21 @@
-// Plain-text tables for the benchmark's final report.
+// Plain-text tables for the benchmarks' reports and the demo.
 import type { Settled } from './child.js';
 
-export function formatTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+export interface TableOptions {
+  /** Columns from this index on are right-aligned (figures). */
+  rightFrom?: number;
+  /** A dashed rule under the headers (default true). */
+  rule?: boolean;
+  /** Dresses the header line (e.g. bold on a terminal). */
+  header?: (line: string) => string;
+}
+
+export function formatTable(headers: readonly string[], rows: readonly (readonly string[])[], opts: TableOptions = {}): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: readonly string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
-  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n') + '\n';
+  const right = (i: number) => opts.rightFrom !== undefined && i >= opts.rightFrom;
+  const line = (cells: readonly string[]) => cells.map((c, i) => (right(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+  const rule = opts.rule === false ? [] : [widths.map((w) => '-'.repeat(w)).join('  ')];
+  return [(opts.header ?? String)(line(headers)), ...rule, ...rows.map(line)].join('\n') + '\n';
 }
 
 export const seconds = (s: number | undefined) => (s === undefined ? '-' : s < 1 ? s.toFixed(4) : s.toFixed(2));

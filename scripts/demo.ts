@@ -13,17 +13,10 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { unzipSync, zipSync } from 'fflate';
 import sharp from 'sharp';
-import {
-  ApiError,
-  startService,
-  type Algorithm,
-  type CreateJob,
-  type Example,
-  type Job,
-  type Prediction,
-  type RunningService,
-} from './lib/fewshot-client.js';
-import { asQuery, blobImages } from './lib/synthetic.js';
+import { ApiError, type Algorithm, type CreateJob, type Example, type Job } from 'fewshot/client';
+import { startService, type RunningService } from './lib/service.js';
+import { formatTable } from '../bench/table.js';
+import { asQuery, blobImages, labelAccuracy } from './lib/synthetic.js';
 import { SHARED_DATASETS } from './lib/shared.js';
 
 const { values: args } = parseArgs({
@@ -101,11 +94,7 @@ const endStatus = () => {
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 const secs = (ms: number) => (ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`);
 const kb = (bytes: number) => (bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(0)} KB` : `${(bytes / 1024 / 1024).toFixed(1)} MB`);
-const table = (headers: string[], rows: string[][]) => {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
-  return [bold(line(headers)), ...rows.map(line)].join('\n');
-};
+const table = (headers: string[], rows: string[][]) => formatTable(headers, rows, { rule: false, header: bold }).trimEnd();
 
 /**
  * Small images side by side as text. Ink (the minority tone) is drawn; each character cell
@@ -259,9 +248,6 @@ function showProgress(job: Job, lastShown: { iteration: number }) {
   status(line, important);
 }
 
-function accuracyOf(predictions: Prediction[], truth: Example[]): number {
-  return predictions.filter((p, i) => p.label === truth[i].label).length / truth.length;
-}
 
 async function run(service: RunningService, data: DemoData, cancel: AbortSignal): Promise<void> {
   const { client } = service;
@@ -375,7 +361,7 @@ async function run(service: RunningService, data: DemoData, cancel: AbortSignal)
     return [String(i + 1), queries[i].label, p.label, p.confidence.toFixed(2), ok ? green('✓') : red('✗')];
   });
   say(table(['query', 'truth', 'predicted', 'confidence', ''], rows));
-  const directAccuracy = accuracyOf(direct.predictions, queries);
+  const directAccuracy = labelAccuracy(direct.predictions, queries);
   const correct = Math.round(directAccuracy * queries.length);
   say(
     `${bold(`accuracy ${correct}/${queries.length} = ${pct(directAccuracy)}`)} (chance ${pct(1 / WAYS)}); ` +
@@ -391,7 +377,7 @@ async function run(service: RunningService, data: DemoData, cancel: AbortSignal)
   t = performance.now();
   const adapted = await client.predictAdapted(adaptation.id, queries.map(asQuery));
   const adaptedMs = performance.now() - t;
-  const adaptedAccuracy = accuracyOf(adapted.predictions, queries);
+  const adaptedAccuracy = labelAccuracy(adapted.predictions, queries);
   const same = adapted.predictions.every((p, i) => p.label === direct.predictions[i].label);
   say(
     `${bold(`accuracy ${Math.round(adaptedAccuracy * queries.length)}/${queries.length} = ${pct(adaptedAccuracy)}`)} in ${adaptedMs.toFixed(0)} ms; ` +

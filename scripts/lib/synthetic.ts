@@ -1,89 +1,46 @@
-// Seeded generated examples for the demo and the serving benchmark, so both run on any machine:
-// PNG images of per-class blob patterns (made with sharp) and Gaussian-cluster vectors.
+// The core's seeded generated data (src/core/data/synthetic.ts) as API examples, for the demo
+// and the serving benchmark, so both run on any machine: PNG images of per-class blob patterns
+// (encoded with sharp) and Gaussian-cluster vectors; and few-shot tasks cut from examples.
 import sharp from 'sharp';
-import type { Example } from './fewshot-client.js';
-import { Random } from '../../src/core/random.js';
+import type { Example, Prediction } from 'fewshot/client';
+import { accuracyOf } from '../../src/core/learners/task.js';
+import { gaussianClusters, rowValues, tinyImages, type GaussianClusterOptions, type TinyImageOptions } from '../../src/core/data/synthetic.js';
 
-function streams(seed: number): { next: () => number; gauss: () => number } {
-  const rng = new Random(seed);
-  return { next: () => rng.next(), gauss: () => rng.normal() };
-}
+/** `${prefix}-00`, `${prefix}-01`, ...: labels that sort in class order. */
+const labeller = (classes: number, prefix: string) => (classId: number) => `${prefix}-${String(classId).padStart(String(classes - 1).length, '0')}`;
 
-export interface BlobImageOptions {
-  classes: number;
-  perClass: number;
-  seed: number;
-  /** Square side in pixels (default 28). */
-  size?: number;
-  /** Per-pixel noise, standard deviation in [0, 1] units (default 0.1). */
-  noise?: number;
-  /** Label stem: labels are `${prefix}-00`, `${prefix}-01`, ... (default 'pattern'). */
+export interface BlobImageOptions extends TinyImageOptions {
+  /** Label stem (default 'pattern'). */
   prefix?: string;
 }
 
-/**
- * Per class, a pattern of three Gaussian blobs; each example is the pattern shifted by up to
- * 2 pixels plus pixel noise, as an 8-bit grayscale PNG (base64). Class-major order.
- */
+/** The core's tiny blob-pattern images (tinyImages) as 8-bit grayscale PNGs (base64). Class-major order. */
 export async function blobImages(opts: BlobImageOptions): Promise<Example[]> {
-  const size = opts.size ?? 28;
-  const noise = opts.noise ?? 0.1;
-  const { next, gauss } = streams(opts.seed);
-  const digits = String(opts.classes - 1).length;
-  const examples: Example[] = [];
-  for (let c = 0; c < opts.classes; c++) {
-    const pattern = new Float32Array(size * size);
-    for (let blob = 0; blob < 3; blob++) {
-      const cy = size * (0.2 + 0.6 * next());
-      const cx = size * (0.2 + 0.6 * next());
-      const sigma = size * (0.06 + 0.1 * next());
-      for (let y = 0; y < size; y++) {
-        for (let x = 0; x < size; x++) pattern[y * size + x] += Math.exp(-((y - cy) ** 2 + (x - cx) ** 2) / (2 * sigma * sigma));
-      }
-    }
-    const peak = pattern.reduce((a, b) => Math.max(a, b), 0);
-    const label = `${opts.prefix ?? 'pattern'}-${String(c).padStart(digits, '0')}`;
-    for (let i = 0; i < opts.perClass; i++) {
-      const dy = Math.floor(next() * 5) - 2;
-      const dx = Math.floor(next() * 5) - 2;
-      const pixels = Buffer.alloc(size * size);
-      for (let y = 0; y < size; y++) {
-        for (let x = 0; x < size; x++) {
-          const [sy, sx] = [y - dy, x - dx];
-          const base = sy >= 0 && sy < size && sx >= 0 && sx < size ? pattern[sy * size + sx] / peak : 0;
-          pixels[y * size + x] = Math.round(255 * Math.min(1, Math.max(0, base + noise * gauss())));
-        }
-      }
-      const png = await sharp(pixels, { raw: { width: size, height: size, channels: 1 } }).png().toBuffer();
-      examples.push({ label, image: png.toString('base64') });
-    }
-  }
-  return examples;
+  const data = tinyImages(opts);
+  const { width, height } = data.rows.spec.image!;
+  const label = labeller(opts.classes, opts.prefix ?? 'pattern');
+  return Promise.all(
+    rowValues(data, 'image').map(async (values, row) => {
+      const pixels = Buffer.from(Uint8Array.from(values, (v) => Math.round(255 * v)));
+      const png = await sharp(pixels, { raw: { width, height, channels: 1 } }).png().toBuffer();
+      return { label: label(data.labels[row]), image: png.toString('base64') };
+    }),
+  );
 }
 
-export interface ClusterOptions {
-  classes: number;
-  perClass: number;
-  dim: number;
-  /** Standard deviation around each class centre (centres are standard normal). */
-  noise: number;
-  seed: number;
+export interface ClusterOptions extends GaussianClusterOptions {
+  /** Label stem (default 'cluster'). */
   prefix?: string;
 }
 
-/** Gaussian clusters, one per class, as vector examples. Class-major order. */
+/** The core's Gaussian clusters as vector examples, rounded to 4 decimals for compact JSON. Class-major order. */
 export function clusterVectors(opts: ClusterOptions): Example[] {
-  const { gauss } = streams(opts.seed);
-  const digits = String(opts.classes - 1).length;
-  const examples: Example[] = [];
-  for (let c = 0; c < opts.classes; c++) {
-    const centre = Array.from({ length: opts.dim }, gauss);
-    const label = `${opts.prefix ?? 'cluster'}-${String(c).padStart(digits, '0')}`;
-    for (let i = 0; i < opts.perClass; i++) {
-      examples.push({ label, vector: centre.map((x) => Math.round((x + opts.noise * gauss()) * 1e4) / 1e4) });
-    }
-  }
-  return examples;
+  const data = gaussianClusters(opts);
+  const label = labeller(opts.classes, opts.prefix ?? 'cluster');
+  return rowValues(data, 'vector').map((values, row) => ({
+    label: label(data.labels[row]),
+    vector: Array.from(values, (x) => Math.round(x * 1e4) / 1e4),
+  }));
 }
 
 /** Examples grouped by label, in first-seen order. */
@@ -115,3 +72,10 @@ export function fewShotTask(
 
 /** Drops the label: what a query looks like on the wire. */
 export const asQuery = ({ label: _, ...query }: Example) => query;
+
+/** Fraction of `predictions` that name the label of the query beside them in `truth`. */
+export const labelAccuracy = (predictions: readonly Prediction[], truth: readonly Example[]) =>
+  accuracyOf(
+    predictions.map((p) => p.label),
+    truth.map((e) => e.label),
+  );

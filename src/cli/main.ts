@@ -1,8 +1,7 @@
 // The `fewshot` command.
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { CoreError, type ClassDataset } from '../service/core.js';
-import { loadImageFolder, loadOmniglot } from '../service/core-data.js';
+import { CoreError, loadImageFolder, loadOmniglot, type ClassDataset } from '../service/core.js';
 import { ConfigError, loadConfig, type ServiceConfig } from '../service/config.js';
 import { createLogger, type Logger } from '../service/logger.js';
 import { locateRedis } from '../service/local-redis.js';

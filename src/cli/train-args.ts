@@ -3,12 +3,10 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { ALGORITHMS, defaultEvaluationEpisodes, defaultTrainConfig, TEXT_FEATURE_KINDS, type Algorithm, type BackendPreference, type TextFeatureKind, type TrainConfig } from '../core/index.js';
-import { SOURCE_FORMS } from './train-dataset-source.js';
+import { ALGORITHMS, BACKEND_PREFERENCES, defaultEvaluationEpisodes, defaultTrainConfig, SOURCE_FORMS, TEXT_FEATURE_KINDS, type Algorithm, type BackendPreference, type TextFeatureKind, type TrainConfig } from '../core/index.js';
+import { UsageError } from './usage-error.js';
 
-export class UsageError extends Error {}
-
-const BACKENDS: readonly BackendPreference[] = ['auto', 'native', 'wasm', 'cpu', 'tensorflow', 'webgpu'];
+const BACKENDS: readonly BackendPreference[] = BACKEND_PREFERENCES;
 
 export const TRAIN_USAGE = `usage: fewshot train --dataset <source> --out <dir> [options]
   --algorithm maml|fomaml|reptile|protonet|metasgd|anil   (default maml)
@@ -27,7 +25,7 @@ export const TRAIN_USAGE = `usage: fewshot train --dataset <source> --out <dir> 
                                              served model trains on all of them
   --rotations | --no-rotations               rotated image classes (default on for omniglot:)
   --resume                                   continue from the newest checkpoint in --out
-  --backend auto|native|wasm|cpu|tensorflow|webgpu  (default $FEWSHOT_BACKEND or auto)
+  --backend ${BACKENDS.join('|')}  (default $FEWSHOT_BACKEND or auto)
   --json                                     one JSON object on stdout at the end
 sources: ${SOURCE_FORMS.join(', ')}
 decoded image sets are cached in $FEWSHOT_CACHE_DIR (default ~/.cache/fewshot)`;
@@ -36,7 +34,7 @@ export const EVAL_USAGE = `usage: fewshot eval --checkpoint <run-or-checkpoint-d
   --episodes N      test episodes (default 600)
   --no-baselines    skip the scratch and pre-trained baselines
   --seed S          episode seed (default: the one the run evaluated with)
-  --backend auto|native|wasm|cpu|tensorflow|webgpu
+  --backend ${BACKENDS.join('|')}
   --json            one JSON object on stdout at the end`;
 
 const common = {

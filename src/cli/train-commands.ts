@@ -1,8 +1,18 @@
 // `fewshot train` and `fewshot eval`. Diagnostics (backend, dataset, progress) go to stderr and
 // the report to stdout, so `--json` output can be piped while a person still watches progress.
-import { CoreError, describeResumeFallback, evaluateCheckpoint, initBackend, resolveCheckpoint, trainRun, type BackendInfo, type BackendPreference } from '../core/index.js';
-import { EVAL_USAGE, TRAIN_USAGE, UsageError, parseEvalArgs, parseTrainArgs, type CommonOptions } from './train-args.js';
-import { resolveDatasetSource } from './train-dataset-source.js';
+import {
+  CoreError,
+  describeResumeFallback,
+  evaluateCheckpoint,
+  initBackend,
+  resolveCheckpoint,
+  resolveDatasetSource,
+  trainRun,
+  type BackendInfo,
+  type BackendPreference,
+} from '../core/index.js';
+import { EVAL_USAGE, TRAIN_USAGE, parseEvalArgs, parseTrainArgs, type CommonOptions } from './train-args.js';
+import { UsageError } from './usage-error.js';
 import { percent, progressReporter } from './progress.js';
 import { describeBackend, formatSummary, type Summary } from './train-report.js';
 
@@ -84,7 +94,6 @@ export function trainCommand(argv: string[], io: CommandIo = processIo): Promise
       result = await trainRun({
         dataset: source.dataset,
         config,
-        split: source.split,
         dir: options.out,
         resume: options.resume,
         signal: cancel.signal,

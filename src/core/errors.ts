@@ -9,8 +9,10 @@ export const CORE_ERROR_CODES = [
   'checkpoint_invalid', // missing file, checksum or shape mismatch
   'backend_unavailable',
 ] as const;
-
 export type CoreErrorCode = (typeof CORE_ERROR_CODES)[number];
+
+/** Whether `code` (e.g. read back from another process) is one of the core's. */
+export const isCoreErrorCode = (code: string): code is CoreErrorCode => (CORE_ERROR_CODES as readonly string[]).includes(code);
 
 export class CoreError extends Error {
   constructor(

@@ -3,6 +3,7 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { BACKEND_PREFERENCES } from './core.js';
 
 const int = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
 
@@ -21,7 +22,7 @@ const EnvSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" and "-" only')
     .default('fewshot'),
-  FEWSHOT_BACKEND: z.enum(['auto', 'tensorflow', 'native', 'wasm', 'cpu', 'webgpu']).default('auto'),
+  FEWSHOT_BACKEND: z.enum(BACKEND_PREFERENCES).default('auto'),
   /** XNNPACK threads per process on the wasm backend; unset = the machine's cores. */
   FEWSHOT_WASM_THREADS: z.coerce.number().int().min(1).max(8).optional(),
   /** Largest JSON/NDJSON request body. */

@@ -1,7 +1,8 @@
-// What the dashboard reads: the service's response shapes, and what it adds to them.
-import type { InputSpec, JobStatus } from '../service/http-types.js';
+// What the dashboard reads: the service's response shapes (derived from its schemas, as the
+// client's are), and what it adds to them.
+import type { InputSpec, JobStatus } from '../client/types.js';
 
-export type * from '../service/http-types.js';
+export type * from '../client/types.js';
 
 export const JOB_STATUSES: readonly JobStatus[] = ['queued', 'running', 'completed', 'failed', 'cancelled'];
 export const isFinished = (status: JobStatus) => status === 'completed' || status === 'failed' || status === 'cancelled';

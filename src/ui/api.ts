@@ -3,6 +3,8 @@
 // refused at once) and retries. Event streams are read with fetch too: EventSource cannot send
 // the header.
 
+import { serverSentEvents } from '../client/sse.js';
+
 const KEY = 'fewshot_key';
 
 export class ApiError extends Error {
@@ -90,24 +92,7 @@ export async function download(path: string, filename: string, accept = 'applica
  */
 export async function readEvents(path: string, onEvent: (event: string, data: string) => void, signal: AbortSignal): Promise<void> {
   const response = await request(path, { headers: { accept: 'text/event-stream' }, signal });
-  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '';
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) return;
-    buffer += value.replace(/\r\n?/g, '\n');
-    for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      let event = 'message';
-      const data: string[] = [];
-      for (const line of block.split('\n')) {
-        if (line.startsWith('event:')) event = line.slice(6).trim();
-        else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
-      }
-      if (data.length) onEvent(event, data.join('\n'));
-    }
-  }
+  for await (const { event, data } of serverSentEvents(response.body!)) onEvent(event, data);
 }
 
 /**

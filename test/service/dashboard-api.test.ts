@@ -175,7 +175,7 @@ describe('dataset samples', () => {
   test('an image dataset stored inverted (Omniglot style) is shown as uploaded', async () => {
     const { LocalStorage } = await import('../../src/service/storage/local.js');
     const { datasetRegistry, storeDataset } = await import('../../src/service/registry/datasets.js');
-    const { buildDataset } = await import('../../src/service/core-data.js');
+    const { buildDataset } = await import('../../src/service/core.js');
     const redis = createRedis(REDIS_URL, 'client', 'test-samples');
     try {
       const dataset = await buildDataset('ink', [{ label: 'a', image: (await png(30, 6)).toString('base64') }, { label: 'b', image: (await png(200, 6)).toString('base64') }], {

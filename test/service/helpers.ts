@@ -14,7 +14,7 @@ import { createLogger, type Logger } from '../../src/service/logger.js';
 import type { Redis } from 'ioredis';
 import { startTrainWorker } from '../../src/service/queue/worker.js';
 import { createRedis, DEFAULT_REDIS_URL } from '../../src/service/redis.js';
-import { Random } from '../../src/core/random.js';
+import { gaussianClusters, rowValues, type GaussianClusterOptions } from '../../src/core/data/synthetic.js';
 
 export const REDIS_URL = process.env.REDIS_URL ?? DEFAULT_REDIS_URL;
 
@@ -136,14 +136,10 @@ export function childrenRunning(pid: number, script: string): number[] {
 }
 
 
-/** Examples of `classes` Gaussian clusters in `dim` dimensions: easy to tell apart after meta-training. */
-export function clusters(opts: { classes: number; perClass: number; dim: number; noise: number; seed: number }) {
-  const rng = new Random(opts.seed);
-  const normal = () => rng.normal();
-  const centres = Array.from({ length: opts.classes }, () => Array.from({ length: opts.dim }, normal));
-  return centres.flatMap((centre, c) =>
-    Array.from({ length: opts.perClass }, () => ({ label: `class-${c}`, vector: centre.map((x) => x + opts.noise * normal()) })),
-  );
+/** The core's Gaussian clusters (labels class-0, class-1, ...) as vector examples: easy to tell apart after meta-training. */
+export function clusters(opts: GaussianClusterOptions) {
+  const data = gaussianClusters(opts);
+  return rowValues(data, 'vector').map((vector, row) => ({ label: data.classNames[data.labels[row]], vector: Array.from(vector) }));
 }
 
 /** Uploads `clusters(opts)` as a JSON dataset named 'clusters'; returns its id. */

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Progress } from '../../src/service/core.js';
-import type { MetricPoint } from '../../src/service/http-types.js';
+import type { MetricPoint } from '../../src/service/schemas/job-metrics.js';
 import { MAX_POINTS, MetricSampler } from '../../src/service/queue/metric-sampler.js';
 
 const progress = (iteration: number, iterations: number, extra: Partial<Progress> = {}): Progress => ({

@@ -1,7 +1,7 @@
 // Serving: load a checkpoint once, then adapt to any support set in milliseconds and score
 // queries against it. Validates what a client can get wrong about a support set.
 import { tf, type Tensor } from '../tensor/tf.js';
-import type { AdaptedTask, Predictor } from '../api.js';
+import type { AdaptedTask, Predictor } from '../types.js';
 import type { FeatureRows } from '../data/types.js';
 import { MODALITIES } from '../data/types.js';
 import { CoreError } from '../errors.js';
@@ -10,14 +10,17 @@ import { readTextFeatures } from '../checkpoint/text-features.js';
 import { featurize } from '../data/raw-examples.js';
 import { learnerFor } from '../learners/from-config.js';
 
-function checkSupport(labels: Int32Array, ways: number, maxWays: number): void {
-  if (ways < 2) throw new CoreError('unusable_support_set', 'a support set needs at least two labels');
+/**
+ * Whether a model that serves at most `maxWays` labels can adapt to support rows of classes
+ * `labels` (0..ways-1); callers that featurize support sets check before they pay for it.
+ */
+export function checkSupport(labels: Int32Array, ways: number, maxWays: number): void {
+  if (ways < 2) throw new CoreError('unusable_support_set', 'the support set needs examples of at least two labels', { ways });
   if (ways > maxWays) {
-    throw new CoreError(
-      'unusable_support_set',
-      `this model serves at most ${maxWays} labels per support set; ${ways} were given`,
-      { maxWays, ways },
-    );
+    throw new CoreError('unusable_support_set', `this model serves at most ${maxWays} labels; the support set has ${ways}`, {
+      maxWays,
+      ways,
+    });
   }
   const counts = new Array<number>(ways).fill(0);
   labels.forEach((label) => counts[label]++);

@@ -5,14 +5,14 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TrainConfig } from '../config.js';
-import type { DataSplit, EvaluationReport } from '../api.js';
+import type { DataSplit, EvaluationReport } from '../types.js';
 import type { InputSpec } from '../data/types.js';
 import { CoreError } from '../errors.js';
 import type { ParamSpec } from '../models/params.js';
 import { sizeOf } from '../models/params.js';
 import type { RandomState } from '../random.js';
 import type { OptimizerState } from '../training/optimizer.js';
-import { syncDirectory, writeFileAtomic, writeSynced } from './atomic.js';
+import { syncDirectory, writeFileAtomic, writeSynced } from '../atomic-write.js';
 import type { TextFeaturesEntry } from './text-features.js';
 import { concatTyped } from '../typed-arrays.js';
 

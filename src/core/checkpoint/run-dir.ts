@@ -3,8 +3,8 @@
 // (what gets served). Anything neither pointer names is pruned after each save.
 import { access, readdir, readFile, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { writeFileAtomic } from '../atomic-write.js';
 import { CoreError } from '../errors.js';
-import { writeFileAtomic } from './atomic.js';
 import { verifyCheckpoint } from './checkpoint.js';
 
 export type Pointer = 'latest' | 'best';

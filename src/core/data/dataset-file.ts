@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { endianness } from 'node:os';
-import { writeFileAtomic } from '../checkpoint/atomic.js';
+import { writeFileAtomic } from '../atomic-write.js';
 import { CoreError } from '../errors.js';
 import { allocateRows, columns, fromColumns, modalityWidth, specModalities, validateSpec, type ModalityColumn } from './rows.js';
 import type { TextFeaturesConfig } from './text/features.js';

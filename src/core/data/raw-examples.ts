@@ -138,6 +138,16 @@ function rejectOverflow(rows: FeatureRows): void {
 }
 
 /**
+ * The classes of labelled rows: their names in sorted (code-unit) order, so the same labels in any
+ * order map the same way, and each row's index into them.
+ */
+export function labelClasses(labels: readonly string[]): { classNames: string[]; labels: Int32Array } {
+  const classNames = [...new Set(labels)].sort();
+  const index = new Map(classNames.map((label, i) => [label, i]));
+  return { classNames, labels: Int32Array.from(labels, (label) => index.get(label)!) };
+}
+
+/**
  * A labelled dataset from raw examples. Class indices follow the sorted label strings
  * (code-unit order), so the same examples in any order give the same dataset. The raw text
  * is kept beside the rows, for runs that fit their text features on it.
@@ -150,9 +160,7 @@ export async function buildDataset(
   examples.forEach((example, i) => {
     if (typeof example.label !== 'string' || example.label.length === 0) throw fail(i, 'needs a label');
   });
-  const classNames = [...new Set(examples.map((e) => e.label!))].sort();
-  const index = new Map(classNames.map((label, i) => [label, i]));
-  const labels = Int32Array.from(examples, (e) => index.get(e.label!)!);
+  const { classNames, labels } = labelClasses(examples.map((e) => e.label!));
   const rows = await featurize(examples, opts.spec ?? inferSpec(examples, opts));
   if (!rows.spec.text) return { name, classNames, rows, labels };
   const texts = examples.map((e) => (has(e, 'text') ? e.text! : ''));

@@ -113,6 +113,15 @@ function words(rng: Random, classes: number, texts: string[]) {
   };
 }
 
+/**
+ * A generated dataset's values of one modality, a view per row in its (class-major) order: for
+ * callers that hand the same data on as examples (the demo's uploads, the service tests).
+ */
+export function rowValues(data: ClassDataset, modality: Modality): Float32Array[] {
+  const col = column(data.rows, modality);
+  return Array.from({ length: data.rows.n }, (_, row) => col.data.subarray(row * col.width, (row + 1) * col.width));
+}
+
 export function gaussianClusters(opts: GaussianClusterOptions): ClassDataset {
   const rows = allocateRows({ vector: { dim: opts.dim } }, opts.classes * opts.perClass);
   fill(column(rows, 'vector'), opts.perClass, clusters(new Random(opts.seed), opts.classes, opts.dim, opts.noise));

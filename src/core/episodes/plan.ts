@@ -2,9 +2,9 @@
 // them are too small for one episode (left out, and counted), and whether every split still
 // fills an episode. The service asks this when a job is created, so a degenerate dataset is
 // refused at once instead of by a worker that fails later; trainRun follows the same plan.
-import type { DataSplit } from '../api.js';
+import type { DataSplit } from '../types.js';
 import type { TrainConfig } from '../config.js';
-import type { ClassSplitHint, ClassView } from '../data/types.js';
+import type { ClassDataset, ClassSplitHint, ClassView } from '../data/types.js';
 import { CoreError } from '../errors.js';
 import { Random } from '../random.js';
 import { streamSeed } from '../training/streams.js';
@@ -24,6 +24,11 @@ export function runSplit(numClasses: number, fixed: ClassSplitHint | undefined, 
     // evaluation, and the PyTorch reference's default).
     test: withRotations(split.test, false),
   };
+}
+
+/** The run's class split of `dataset`: its publisher's when it has one, else config.split's fractions. */
+export function makeSplit(dataset: ClassDataset, config: TrainConfig): DataSplit {
+  return runSplit(dataset.classNames.length, dataset.split, dataset.rows.spec.image !== undefined, config);
 }
 
 /** Examples one class needs to take part in an episode. */

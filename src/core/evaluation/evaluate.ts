@@ -1,7 +1,7 @@
 // Evaluation as in the literature: mean accuracy ± 95% CI over held-out-class episodes, with
 // the two baselines scored on the very same episodes so the gain from meta-learning is visible.
 import { tf, type Tensor } from '../tensor/tf.js';
-import type { DataSplit, EvaluationReport } from '../api.js';
+import type { DataSplit, EvaluationReport } from '../types.js';
 import type { TrainConfig } from '../config.js';
 import type { ClassDataset, ClassView } from '../data/types.js';
 import type { MetaLearner } from '../learners/learner.js';

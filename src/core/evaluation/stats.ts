@@ -1,4 +1,4 @@
-import type { Accuracy } from '../api.js';
+import type { Accuracy } from '../types.js';
 
 /** Mean and the half-width of its 95% confidence interval (normal approximation, as in the
  *  few-shot literature's "accuracy ± CI over 600 episodes"). */

@@ -2,7 +2,7 @@
 // baseline: plain SGD on a copy of the weights, differentiable when run under an outer tape.
 import { tf, type Scalar, type Tensor, type Tensor2D } from '../tensor/tf.js';
 import { crossEntropy, oneHot, SupportMoments } from '../tensor/ops.js';
-import type { AdaptedTask } from '../api.js';
+import type { AdaptedTask } from '../types.js';
 import type { FeatureRows } from '../data/types.js';
 import { concatRows } from '../data/rows.js';
 import { disposeInputs, toInputs, type Inputs } from '../models/inputs.js';

@@ -1,7 +1,7 @@
 // The interface every meta-learner implements (one small file per algorithm, as in
 // learn2learn): a per-task meta-gradient for training, and adapt -> predict for serving.
 import type { Algorithm } from '../config.js';
-import type { AdaptedTask } from '../api.js';
+import type { AdaptedTask } from '../types.js';
 import type { FeatureRows } from '../data/types.js';
 import type { Network } from '../models/network.js';
 import type { Params, ParamSpec } from '../models/params.js';

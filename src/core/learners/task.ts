@@ -91,8 +91,8 @@ export function queryLossGradient(params: readonly Tensor[], task: TaskTensors, 
 }
 
 /** Fraction of rows whose predicted label is the true one. */
-export function accuracyOf(predicted: ArrayLike<number>, labels: Int32Array): number {
+export function accuracyOf<T>(predicted: ArrayLike<T>, labels: ArrayLike<T>): number {
   let correct = 0;
-  labels.forEach((label, i) => (correct += predicted[i] === label ? 1 : 0));
+  for (let i = 0; i < labels.length; i++) correct += predicted[i] === labels[i] ? 1 : 0;
   return labels.length ? correct / labels.length : 0;
 }

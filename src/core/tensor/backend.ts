@@ -7,7 +7,9 @@ import { availableParallelism } from 'node:os';
 import { tf } from './tf.js';
 import { CoreError } from '../errors.js';
 
-export type BackendPreference = 'auto' | 'tensorflow' | 'webgpu' | 'native' | 'wasm' | 'cpu';
+/** What FEWSHOT_BACKEND and --backend may name; 'auto' picks the fastest this machine runs. */
+export const BACKEND_PREFERENCES = ['auto', 'tensorflow', 'webgpu', 'native', 'wasm', 'cpu'] as const;
+export type BackendPreference = (typeof BACKEND_PREFERENCES)[number];
 
 export interface BackendOptions {
   /** XNNPACK threads for the wasm backend (default: the machine's cores; 1 = single-threaded build). */
@@ -16,11 +18,15 @@ export interface BackendOptions {
   nativeThreads?: number;
 }
 
-export interface BackendInfo {
+/** Which backend runs, on what: what jobs, models and /readyz report. */
+export interface BackendSummary {
   /** tfjs backend name: tensorflow | webgpu | native | wasm | cpu. */
   name: string;
   /** What runs the kernels (GPU adapter, CUDA, CPU with SIMD, ...); null when unknown. */
   device: string | null;
+}
+
+export interface BackendInfo extends BackendSummary {
   skipped: { backend: string; reason: string }[];
 }
 

@@ -5,7 +5,7 @@
 // node lands *before* the kernel's node, so an outer tf.grads silently drops that path and
 // "second-order" MAML quietly becomes first-order. Re-registering these gradients to save the
 // inputs and recompute the output keeps every path on the tape (verified against finite
-// differences in test/core/tensor/gradcheck.test.ts).
+// differences in test/core/learners/gradcheck.test.ts).
 import type * as tfc from '@tensorflow/tfjs-core';
 
 type Tf = typeof tfc;

@@ -1,15 +1,13 @@
 // Replacements for wasm kernels of tfjs 4.22 that are far slower than they need to be on the
-// meta-learners' hot paths (timed on 2 cores, [80,784,64] float32 tensors as in conv4's first block):
+// meta-learners' hot paths (timings before and after: bench/README.md, "What moved ours"):
 // - Slice copies its whole input out of the wasm heap into a fresh JavaScript buffer before
-//   taking the part it wants (47 ms to take 5 rows); this copies only the slice, heap to heap,
-//   one contiguous run at a time (0.15 ms). SplitV (concat's gradient) slices the same way, once
-//   per part: 2.6 s to split an im2col matrix into its 9 taps.
+//   taking the part it wants; this copies only the slice, heap to heap, one contiguous run at a
+//   time. SplitV (concat's gradient) slices the same way, once per part.
 // - Sum over leading axes (batch norm's statistics and gradients, every broadcast's gradient)
-//   transposes the whole input first (9.4 ms); as a matmul with a column of ones it takes 5.9 ms.
+//   transposes the whole input first; this runs it as a matmul with a column of ones.
 // - BatchMatMul runs XNNPACK's fast GEMM only for one untransposed pair; several matrices
 //   (stacked tasks' fast weights) or a transposed operand (every matmul gradient) take a naive
-//   loop, 5-20× slower ([32,80,256]·[32,256,128]: 61 ms; [2,15680,576]·[2,576,64]: 831 ms).
-//   This transposes operands explicitly and runs one fast GEMM per matrix (11 ms, 40 ms).
+//   loop. This transposes operands explicitly and runs one fast GEMM per matrix.
 import { tf } from './tf.js';
 
 interface HeapBackend {
@@ -67,7 +65,7 @@ function splitV(args: KernelArgs, fallback: tf.KernelFunc) {
 
 // Reduces float32 x over a contiguous block of axes that leaves the last axis alone, seen as
 // [outer, reduced, inner]: x[outer, reduced, inner]ᵀ · ones[reduced, 1] = [outer, inner, 1].
-// x goes on the left: on the right, XNNPACK would first repack it as matmul weights (43 ms).
+// x goes on the left: on the right, XNNPACK would first repack it as matmul weights.
 function sum(args: KernelArgs, fallback: tf.KernelFunc, matMul: tf.KernelFunc) {
   const x = args.inputs.x as tf.TensorInfo;
   const rank = x.shape.length;

@@ -25,16 +25,18 @@
  *      registered by backend name, so every wasm kernel keeps working. If the
  *      threaded build fails to start, it falls back to the stock factory.
  *
- * Call it once, before `tf.setBackend('wasm')` (or before the first op, if
- * 'wasm' would be picked by priority). XNNPACK then uses `threads` threads
+ * initBackend (tensor/backend.ts) calls it once, before it activates 'wasm';
+ * its thread count is fixed from then on. XNNPACK then uses `threads` threads
  * (at most 8): the main thread plus `threads - 1` pthread workers. Emscripten
  * also starts a fixed pool of 8 idle workers at init (PTHREAD_POOL_SIZE=8),
  * each with its own instance of the module (about +130 MB RSS). Workers are
  * unref()'d, so they do not keep the process alive.
- * Only XNNPACK-backed kernels run in parallel (conv2d, fused conv2d, 2-D
- * matMul...); batched matMul, Conv2DBackpropInput and elementwise ops stay
- * single-threaded. Results are bit-identical to the stock single-threaded
- * build. Tiny ops can get slower with 2 threads when the other core is busy.
+ * Only XNNPACK-backed kernels run in parallel: conv2d, fused conv2d and
+ * matMul, batched and transposed ones included since tensor/wasm-kernels.ts
+ * runs those as one XNNPACK GEMM per matrix; Conv2DBackpropInput and
+ * elementwise ops stay single-threaded. Results are bit-identical to the
+ * stock single-threaded build (test/core/tensor/wasm-threads.test.ts). Tiny
+ * ops can get slower with 2 threads when the other core is busy.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';

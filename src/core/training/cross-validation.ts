@@ -4,14 +4,14 @@
 // the model that is served is trained afterwards on all the meta-train classes.
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CrossValidationReport, DataSplit, FoldReport, TrainResult, TrainRunOptions } from '../api.js';
+import type { CrossValidationReport, DataSplit, FoldReport, TrainResult, TrainRunOptions } from '../types.js';
 import type { TrainConfig } from '../config.js';
 import { defaultEvaluationEpisodes } from '../config.js';
 import type { ClassView } from '../data/types.js';
 import { CoreError } from '../errors.js';
 import { Random } from '../random.js';
 import { kFoldClasses } from '../episodes/splits.js';
-import { writeFileAtomic } from '../checkpoint/atomic.js';
+import { writeFileAtomic } from '../atomic-write.js';
 import { streamSeed } from './streams.js';
 
 /** Finished folds, so a resumed job does not train them again. Top-level: the service stores it with the run. */

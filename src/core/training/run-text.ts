@@ -1,7 +1,7 @@
 // A run's text features: fitted once when it starts, on its meta-train classes only (never on
 // validation or test classes), then written into every checkpoint; a resumed run reads them
 // back instead of fitting again. Every row, of every class, is then featurised with them.
-import type { DataSplit } from '../api.js';
+import type { DataSplit } from '../types.js';
 import type { TrainConfig } from '../config.js';
 import type { ClassDataset } from '../data/types.js';
 import type { TextFeatures } from '../data/text/features.js';

@@ -3,14 +3,14 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tf, type Tensor } from '../tensor/tf.js';
-import type { DataSplit, EvaluationReport, Progress, TrainResult, TrainRunOptions } from '../api.js';
+import type { DataSplit, EvaluationReport, Progress, TrainResult, TrainRunOptions } from '../types.js';
 import type { TrainConfig } from '../config.js';
 import type { ClassDataset } from '../data/types.js';
 import { CoreError } from '../errors.js';
 import { learnerFor } from '../learners/from-config.js';
 import { Random } from '../random.js';
 import { EpisodeSampler } from '../episodes/sampler.js';
-import { runSplit, usableSplit } from '../episodes/plan.js';
+import { makeSplit, usableSplit } from '../episodes/plan.js';
 import { readCheckpoint, readManifest, updateManifest, writeCheckpoint, type RunMetrics } from '../checkpoint/checkpoint.js';
 import { textFeaturesFiles } from '../checkpoint/text-features.js';
 import { checkpointName, findResumePoint, pruneCheckpoints, readPointer, writePointer } from '../checkpoint/run-dir.js';
@@ -40,7 +40,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainResult> {
     warnings.push(message);
     await opts.onWarning?.(message);
   };
-  const split = opts.split ?? runSplit(opts.dataset.classNames.length, opts.dataset.split, opts.dataset.rows.spec.image !== undefined, opts.config);
+  const split = opts.split ?? makeSplit(opts.dataset, opts.config);
   const crossValidation = opts.config.crossValidation ? await crossValidate({ ...opts, onWarning }, split, trainOnce) : undefined;
   if (crossValidation === null) {
     // Stopped during the folds: the served model's run has not begun.
@@ -74,7 +74,7 @@ async function trainOnce(opts: TrainRunOptions): Promise<Omit<TrainResult, 'warn
   // keeps too few of them before it is queued: episodes/plan.ts).
   const sizes = classSizes(opts.dataset);
   const split = usableSplit(
-    resumed?.split ?? opts.split ?? runSplit(sizes.length, opts.dataset.split, opts.dataset.rows.spec.image !== undefined, opts.config),
+    resumed?.split ?? opts.split ?? makeSplit(opts.dataset, opts.config),
     (classId) => sizes[classId],
     opts.config,
   );

@@ -1,10 +1,9 @@
 // How many tasks of a meta-batch to stack into one computation. On a GPU as many as memory
 // allows: the device idles between small kernels otherwise. On CPU backends it depends on
-// what the stacking costs, measured on wasm (2 cores, bench/train.ts, W2 MLP and W1 conv4,
-// meta-batch 32): on an MLP every algorithm gains (MAML 2.7×, FOMAML 2.4×, Reptile 1.5×,
-// ProtoNets 2.5× over one task at a time) now that batched matmuls run as one XNNPACK GEMM per
-// task (tensor/wasm-kernels.ts); with images every algorithm loses: a per-task convolution
-// becomes an im2col matmul, and W1 MAML stacked 4 tasks ran 1.6× slower than one at a time.
+// what the stacking costs, measured with bench/train.ts (figures in bench/README.md): on an MLP
+// every algorithm gains, since batched matmuls run as one XNNPACK GEMM per task
+// (tensor/wasm-kernels.ts); with images every algorithm loses, since a per-task convolution
+// becomes an im2col matmul and XNNPACK's direct convolution is faster.
 import type { TrainConfig } from '../config.js';
 import type { InputSpec } from '../data/types.js';
 

@@ -1,37 +1,17 @@
 // The prediction process: holds loaded models and adapted weights, and does all tensor work
 // for the API, whose event loop therefore stays free while a request adapts or predicts.
 import { loadConfig } from '../config.js';
-import { CoreError, initBackend, liveTensors, loadPredictor, nativeFallbackNote, type AdaptedTask, type Predictor } from '../core.js';
-import type { RawExample } from '../core-data.js';
-import { LruCache } from './lru.js';
+import { checkSupport, CoreError, initBackend, labelClasses, liveTensors, loadPredictor, nativeFallbackNote, type AdaptedTask, type Predictor, type RawExample } from '../core.js';
+import { modelCaches } from './caches.js';
 import type { AdaptRequest, AdaptResult, ChildMessage, ParentMessage, PredictResult, Request, WireError } from './protocol.js';
-
-interface Adapted {
-  modelId: string;
-  labels: string[];
-  task: AdaptedTask;
-}
 
 const config = loadConfig();
 const send = (message: ChildMessage) => process.send!(message);
 
-const adaptations = new LruCache<string, Adapted>(config.adaptationCacheSize, (a) => a.task.dispose());
-// Adapted tasks may share a predictor's weights, so a model leaves together with its adaptations.
-const predictors = new LruCache<string, Promise<Predictor>>(config.modelCacheSize, (predictor, modelId) => {
-  adaptations.deleteWhere((a) => a.modelId === modelId);
-  predictor.then((p) => p.dispose()).catch(() => {});
-});
-setInterval(() => adaptations.sweep(), 60_000).unref();
-
-function predictor(modelId: string, checkpoint: string): Promise<Predictor> {
-  let loading = predictors.get(modelId);
-  if (!loading) {
-    loading = loadPredictor(checkpoint);
-    predictors.set(modelId, loading);
-    loading.catch(() => predictors.delete(modelId));
-  }
-  return loading;
-}
+const caches = modelCaches({ models: config.modelCacheSize, adaptations: config.adaptationCacheSize });
+const { adaptations, predictors } = caches;
+// Expired adapted weights are released within a minute even if nobody asks for them again.
+setInterval(() => adaptations.purgeStale(), 60_000).unref();
 
 async function rows(field: 'support' | 'queries', examples: RawExample[], model: Predictor) {
   try {
@@ -49,29 +29,21 @@ async function probabilities(task: AdaptedTask, query: Awaited<ReturnType<typeof
 }
 
 async function adapt(request: AdaptRequest): Promise<AdaptResult> {
-  const model = await predictor(request.modelId, request.checkpoint);
-  // Sorted like the dataset builder sorts classes, so one support set always maps the same way.
-  const labels = [...new Set(request.support.map((e) => e.label!))].sort();
-  if (labels.length < 2) {
-    throw new CoreError('unusable_support_set', 'the support set needs examples of at least two labels', { labels });
-  }
-  if (labels.length > model.maxWays) {
-    throw new CoreError('unusable_support_set', `this model serves at most ${model.maxWays} labels; the support set has ${labels.length}`, {
-      labels: labels.length,
-      maxWays: model.maxWays,
-    });
-  }
-  const index = new Map(labels.map((label, i) => [label, i]));
+  const model = await caches.predictor(request.modelId, () => loadPredictor(request.checkpoint));
+  // Classes as the dataset builder numbers them, so one support set always maps the same way;
+  // checked before its examples are decoded.
+  const { classNames: labels, labels: classes } = labelClasses(request.support.map((e) => e.label!));
+  checkSupport(classes, labels.length, model.maxWays);
   const decoding = performance.now();
   const support = await rows('support', request.support, model);
   const query = request.queries ? await rows('queries', request.queries, model) : null;
   const steps = request.steps ?? model.defaultSteps;
   const started = performance.now();
-  const task = model.adapt(support, Int32Array.from(request.support, (e) => index.get(e.label!)!), labels.length, steps);
+  const task = model.adapt(support, classes, labels.length, steps);
   const adapted = performance.now();
   const timing = { decodeMs: started - decoding, adaptMs: adapted - started, forwardMs: 0 };
   if (request.keep) {
-    adaptations.set(request.keep.adaptationId, { modelId: request.modelId, labels, task }, request.keep.expiresAt);
+    caches.keep(request.keep.adaptationId, { modelId: request.modelId, labels, task }, request.keep.expiresAt);
     return { labels, steps, ms: timing.adaptMs, timing };
   }
   try {

@@ -1,5 +1,5 @@
 // Messages between the API process and its prediction child (IPC, structured clone).
-import type { RawExample } from '../core-data.js';
+import type { BackendSummary, RawExample } from '../core.js';
 
 export interface AdaptRequest {
   op: 'adapt';
@@ -72,7 +72,7 @@ export interface WireError {
 }
 
 export type ChildMessage =
-  | { type: 'ready'; backend: { name: string; device: string | null }; /** why native kernels are not in use */ fallback: string | null }
+  | { type: 'ready'; backend: BackendSummary; /** why native kernels are not in use */ fallback: string | null }
   | { type: 'failed'; error: WireError }
   | { type: 'reply'; id: number; ok: true; value: unknown }
   | { type: 'reply'; id: number; ok: false; error: WireError };

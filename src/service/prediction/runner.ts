@@ -6,7 +6,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { childOptions } from '../child-options.js';
 import type { ServiceConfig } from '../config.js';
-import { CORE_ERROR_CODES, CoreError, type CoreErrorCode } from '../core.js';
+import { CoreError, isCoreErrorCode, type BackendSummary } from '../core.js';
 import { ServiceError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { ChildMessage, ChildTiming, ParentMessage, Request, Result, WireError } from './protocol.js';
@@ -14,16 +14,11 @@ import type { PredictionTiming } from './timing.js';
 
 const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url));
 
-export interface BackendSummary {
-  name: string;
-  device: string | null;
-}
-
 /** The prediction process no longer holds an adaptation's weights; rebuild them and retry. */
 export class AdaptationMissing extends Error {}
 
 function fromWire(error: WireError): Error {
-  if ((CORE_ERROR_CODES as readonly string[]).includes(error.code)) return new CoreError(error.code as CoreErrorCode, error.message, error.details);
+  if (isCoreErrorCode(error.code)) return new CoreError(error.code, error.message, error.details);
   if (error.code === 'adaptation_missing') return new AdaptationMissing(error.message);
   return new Error(error.message);
 }
@@ -63,12 +58,14 @@ export class PredictionRunner {
     private readonly config: ServiceConfig,
     private readonly redisUrl: string,
     private readonly log: Logger,
+    /** The prediction process's script; tests put a scripted stand-in here. */
+    private readonly script = CHILD,
   ) {}
 
   /** Starts the process (once) and resolves with its backend when it can take requests. */
   start(): Promise<BackendSummary> {
     this.ready ??= new Promise<BackendSummary>((resolve, reject) => {
-      const child = fork(CHILD, [], { ...childOptions(this.config, this.redisUrl), serialization: 'advanced' });
+      const child = fork(this.script, [], { ...childOptions(this.config, this.redisUrl), serialization: 'advanced' });
       this.child = child;
       let served = false;
       child.on('message', (message: ChildMessage) => {

@@ -2,7 +2,7 @@
 // process adapt and classify. Adaptations are recorded in Redis with their support set, so a
 // process that lacks the weights (evicted, restarted, another API replica) rebuilds them.
 import { visible, type Principal } from '../access.js';
-import { CoreError } from '../core.js';
+import { CoreError, predictedClasses } from '../core.js';
 import { ServiceError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { newId } from '../ids.js';
@@ -22,13 +22,10 @@ export interface PredictionView {
 
 function toPredictions(labels: string[], probabilities: number[]): PredictionView[] {
   const ways = labels.length;
-  const predictions: PredictionView[] = [];
-  for (let row = 0; row * ways < probabilities.length; row++) {
+  return Array.from(predictedClasses(probabilities, ways), (best, row) => {
     const p = probabilities.slice(row * ways, (row + 1) * ways);
-    const best = p.indexOf(Math.max(...p));
-    predictions.push({ label: labels[best], confidence: p[best], scores: Object.fromEntries(labels.map((l, i) => [l, p[i]])) });
-  }
-  return predictions;
+    return { label: labels[best], confidence: p[best], scores: Object.fromEntries(labels.map((l, i) => [l, p[i]])) };
+  });
 }
 
 export class PredictionService {

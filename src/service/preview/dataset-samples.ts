@@ -3,7 +3,7 @@
 // first values of vectors.
 import sharp from 'sharp';
 import type { ClassDataset, InputSpec } from '../core.js';
-import type { SamplePage } from '../http-types.js';
+import type { DatasetSamples } from '../schemas/dataset-samples.js';
 import type { DatasetRecord } from '../registry/datasets.js';
 import { textSamples } from './text-samples.js';
 
@@ -26,7 +26,7 @@ export async function samplePage(
   record: DatasetRecord,
   dataset: ClassDataset,
   page: { offset: number; limit: number; perClass: number },
-): Promise<SamplePage> {
+): Promise<DatasetSamples> {
   const { offset, limit, perClass } = page;
   const end = Math.min(dataset.classNames.length, offset + limit);
   const rowsOf = new Map<number, number[]>();
@@ -39,7 +39,7 @@ export async function samplePage(
   const texts = textSamples(dataset.labels, dataset.texts, rowsOf.keys(), perClass);
   const { spec, present } = dataset.rows;
   const sample = async (row: number) => {
-    const out: SamplePage['classes'][number]['samples'][number] = { row };
+    const out: DatasetSamples['classes'][number]['samples'][number] = { row };
     if (spec.image && present.image?.[row]) {
       const size = spec.image.height * spec.image.width * spec.image.channels;
       out.image = await thumbnail(dataset.rows.image!.subarray(row * size, (row + 1) * size), spec.image);

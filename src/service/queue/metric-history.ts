@@ -1,7 +1,7 @@
 // A job's metric history in Redis: one list of points per job, oldest first, beside an index
 // of the jobs that have one, so histories of jobs BullMQ removed (retention) can be swept.
 import type { Redis } from 'ioredis';
-import type { MetricPoint } from '../http-types.js';
+import type { MetricPoint } from '../schemas/job-metrics.js';
 import { pointOrder } from './metric-sampler.js';
 
 export class MetricHistory {

@@ -1,7 +1,7 @@
 // Turns a run's stream of progress reports into the points of its metric history, bounded
 // whatever the run's length: on long runs one point stands for a window of iterations.
 import type { Progress } from '../core.js';
-import type { MetricPoint } from '../http-types.js';
+import type { MetricPoint } from '../schemas/job-metrics.js';
 
 /** At most this many meta-training points, and as many validation points, per job. */
 export const MAX_POINTS = 2000;

@@ -4,8 +4,7 @@
 import { getPriority, hostname, setPriority } from 'node:os';
 import { WaitingError, type SandboxedJob } from 'bullmq';
 import { loadConfig } from '../config.js';
-import { describeResumeFallback, initBackend, nativeFallbackNote, trainRun, type BackendInfo, type TrainResult } from '../core.js';
-import { loadDataset } from '../core-data.js';
+import { describeResumeFallback, initBackend, loadDataset, nativeFallbackNote, trainRun, type BackendInfo, type TrainResult } from '../core.js';
 import { ServiceError } from '../errors.js';
 import { createRedis, DEFAULT_REDIS_URL } from '../redis.js';
 import { datasetRegistry } from '../registry/datasets.js';
@@ -15,7 +14,7 @@ import { RunStorage } from '../storage/runs.js';
 import { asStorageFailure, storageKeys } from '../storage/storage.js';
 import { MetricHistory } from './metric-history.js';
 import { MetricSampler } from './metric-sampler.js';
-import { cancelKey, type StopReason, type TrainJobData, type TrainJobProgress, type TrainJobResult } from './types.js';
+import { cancelKey, type StopReason, type TrainJobData, type TrainJobReport, type TrainJobResult } from './types.js';
 
 const config = loadConfig();
 // Never below the worker's own priority: only root may raise one.
@@ -71,8 +70,8 @@ export default async function train(job: Job, token?: string, signal?: AbortSign
 
   backend ??= initBackend(config.backend, { wasmThreads: config.wasmThreads });
   const info = await backend;
-  const previous = job.progress && typeof job.progress === 'object' ? (job.progress as TrainJobProgress) : null;
-  const state: TrainJobProgress = {
+  const previous = job.progress && typeof job.progress === 'object' ? (job.progress as TrainJobReport) : null;
+  const state: TrainJobReport = {
     backend: { name: info.name, device: info.device },
     progress: previous?.progress ?? null,
     checkpoints: previous?.checkpoints ?? [],
@@ -186,7 +185,7 @@ function modelRecord(
   jobId: string,
   datasetName: string,
   data: TrainJobData,
-  state: TrainJobProgress,
+  state: TrainJobReport,
   result: TrainResult,
   bytes: number,
 ): ModelRecord {

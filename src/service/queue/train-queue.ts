@@ -1,96 +1,40 @@
 // The API side of training: enqueue, read job state, cancel, follow events. BullMQ is the one
-// source of truth for a job; this maps its states onto the API's job statuses.
-import { createHash } from 'node:crypto';
-import { EventEmitter } from 'node:events';
-import { Queue, QueueEvents, type Job, type JobState } from 'bullmq';
+// source of truth for a job; job-view.ts maps its states onto the API's job statuses.
+import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ServiceConfig } from '../config.js';
 import { ServiceError } from '../errors.js';
-import type { MetricPoint } from '../http-types.js';
+import type { MetricPoint } from '../schemas/job-metrics.js';
 import { newId } from '../ids.js';
 import type { Logger } from '../logger.js';
 import { createRedis } from '../redis.js';
 import type { JobStatus, JobView } from '../schemas/jobs.js';
+import { CancelFlags } from './cancel-flags.js';
+import { hashRequest, idForKey } from './idempotency.js';
+import { JobEvents } from './job-events.js';
+import { ALL_STATES, isTerminal, QUEUED_STATES, STATES_OF, toView, type TrainJob } from './job-view.js';
 import { MetricHistory } from './metric-history.js';
-import { cancelKey, TRAIN_QUEUE, type TrainJobData, type TrainJobProgress, type TrainJobResult } from './types.js';
+import { TRAIN_QUEUE, type TrainJobData, type TrainJobResult } from './types.js';
 
-type TrainJob = Job<TrainJobData, TrainJobResult>;
-
-const QUEUED_STATES: JobState[] = ['waiting', 'delayed', 'prioritized', 'waiting-children'];
-const STATES_OF: Record<JobStatus, JobState[]> = {
-  queued: QUEUED_STATES,
-  running: ['active'],
-  completed: ['completed'],
-  cancelled: ['completed', ...QUEUED_STATES],
-  failed: ['failed'],
-};
-const ALL_STATES: JobState[] = [...QUEUED_STATES, 'active', 'completed', 'failed'];
-const TERMINAL: JobStatus[] = ['completed', 'failed', 'cancelled'];
-export const isTerminal = (status: JobStatus) => TERMINAL.includes(status);
-
-const iso = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : undefined);
-
-function statusOf(job: TrainJob, state: JobState | 'unknown', cancelledAt: string | null): JobStatus {
-  switch (state) {
-    case 'completed':
-      return job.returnvalue.status;
-    case 'failed':
-      return 'failed';
-    case 'active':
-      return 'running';
-    default:
-      // A queued job whose cancel flag is set will never train: the worker that takes it ends it at once.
-      return cancelledAt ? 'cancelled' : 'queued';
-  }
-}
-
-function toView(job: TrainJob, state: JobState | 'unknown', cancelledAt: string | null): JobView {
-  const status = statusOf(job, state, cancelledAt);
-  const reported = (job.progress && typeof job.progress === 'object' ? job.progress : null) as TrainJobProgress | null;
-  const modelId = state === 'completed' ? job.returnvalue.modelId : null;
-  return {
-    id: job.id!,
-    status,
-    datasetId: job.data.datasetId,
-    tenant: job.data.tenant,
-    algorithm: job.data.config.algorithm,
-    progress: reported?.progress ?? null,
-    checkpoints: reported?.checkpoints.map((c) => c.iteration) ?? [],
-    ...(modelId ? { modelId } : {}),
-    ...(status === 'failed' ? { error: job.failedReason } : {}),
-    ...(reported?.backend ? { backend: reported.backend } : {}),
-    ...(job.data.sampling ? { sampling: job.data.sampling } : {}),
-    warnings: reported?.warnings ?? [],
-    attempts: job.attemptsStarted,
-    createdAt: iso(job.timestamp)!,
-    ...(job.processedOn ? { startedAt: iso(job.processedOn) } : {}),
-    ...(isTerminal(status) ? { finishedAt: iso(job.finishedOn) ?? cancelledAt ?? undefined } : {}),
-  };
-}
-
-const hashRequest = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex');
-
-/**
- * Jobs of one Idempotency-Key share an id, so BullMQ itself refuses to create a second. Keys are
- * per tenant: another tenant's key names another job.
- */
-const idForKey = (tenant: string, key: string) => `job_${createHash('sha256').update(`${tenant}\n${key}`).digest('hex').slice(0, 32)}`;
+export { isTerminal };
 
 export class TrainQueue {
   private bullQueue: Queue<TrainJobData, TrainJobResult> | null = null;
-  private queueEvents: QueueEvents | null = null;
   /** BullMQ leaves connections it was handed open on close(); these are closed here. */
   private readonly connections: Redis[] = [];
-  private readonly listeners = new EventEmitter().setMaxListeners(0);
   private readonly history: MetricHistory;
+  private readonly cancelFlags: CancelFlags;
+  private readonly events: JobEvents;
 
   constructor(
     private readonly config: ServiceConfig,
     private readonly redisUrl: string,
-    private readonly redis: Redis,
+    redis: Redis,
     private readonly log: Logger,
   ) {
     this.history = new MetricHistory(redis, config.prefix);
+    this.cancelFlags = new CancelFlags(redis, config.prefix, config.jobs.keep.age);
+    this.events = new JobEvents(() => this.connect('worker', 'fewshot-api-events'), config.prefix, log);
   }
 
   // Created on first use: a BullMQ queue connects at once, and building the app must not.
@@ -145,7 +89,7 @@ export class TrainQueue {
   async get(id: string): Promise<JobView | null> {
     // State first, then the job: a job read after its state is at least as new, so a
     // 'completed' state always comes with its return value.
-    const [state, cancelledAt] = await Promise.all([this.queue.getJobState(id), this.redis.get(cancelKey(this.config.prefix, id))]);
+    const [state, cancelledAt] = await Promise.all([this.queue.getJobState(id), this.cancelFlags.get(id)]);
     const job = state === 'unknown' ? undefined : ((await this.queue.getJob(id)) as TrainJob | undefined);
     return job ? toView(job, state, cancelledAt) : null;
   }
@@ -159,9 +103,7 @@ export class TrainQueue {
     const entries = byState.flatMap(({ state, jobs }) =>
       jobs.filter((job) => job && (tenant === undefined || job.data.tenant === tenant)).map((job) => ({ state, job })),
     );
-    const flags = entries.length
-      ? await this.redis.mget(entries.map(({ job }) => cancelKey(this.config.prefix, job.id!)))
-      : [];
+    const flags = await this.cancelFlags.getMany(entries.map(({ job }) => job.id!));
     return entries
       .map(({ state, job }, i) => toView(job, state, flags[i]))
       .filter((view) => !status || view.status === status)
@@ -183,8 +125,8 @@ export class TrainQueue {
   async cancel(id: string): Promise<JobView | null> {
     const view = await this.get(id);
     if (!view || isTerminal(view.status)) return view;
-    await this.redis.set(cancelKey(this.config.prefix, id), new Date().toISOString(), 'EX', this.config.jobs.keep.age);
-    this.listeners.emit(id); // a queued job turns cancelled without any queue event
+    await this.cancelFlags.raise(id);
+    this.events.notify(id); // a queued job turns cancelled without any queue event
     return this.get(id);
   }
 
@@ -211,27 +153,8 @@ export class TrainQueue {
   }
 
   /** Calls `listener` whenever something happens to job `id`; returns the unsubscribe function. */
-  async follow(id: string, listener: () => void): Promise<() => void> {
-    await this.events();
-    this.listeners.on(id, listener);
-    return () => this.listeners.off(id, listener);
-  }
-
-  // One QueueEvents stream per process, created on the first follower: it holds a blocking connection.
-  private async events(): Promise<QueueEvents> {
-    if (!this.queueEvents) {
-      const events = new QueueEvents(TRAIN_QUEUE, {
-        connection: this.connect('worker', 'fewshot-api-events'),
-        prefix: this.config.prefix,
-      });
-      for (const name of ['active', 'progress', 'completed', 'failed', 'waiting', 'stalled', 'removed'] as const) {
-        events.on(name, ({ jobId }: { jobId: string }) => this.listeners.emit(jobId));
-      }
-      events.on('error', (error) => this.log.error({ err: error }, 'queue events error'));
-      this.queueEvents = events;
-    }
-    await this.queueEvents.waitUntilReady();
-    return this.queueEvents;
+  follow(id: string, listener: () => void): Promise<() => void> {
+    return this.events.follow(id, listener);
   }
 
   private connect(role: 'client' | 'worker', name: string): Redis {
@@ -241,8 +164,7 @@ export class TrainQueue {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.bullQueue?.close(), this.queueEvents?.close()]);
+    await Promise.all([this.bullQueue?.close(), this.events.close()]);
     await Promise.all(this.connections.map((c) => c.quit().catch(() => c.disconnect())));
-    this.listeners.removeAllListeners();
   }
 }

@@ -1,4 +1,4 @@
-import type { Progress, SamplingPlan, TrainConfig } from '../core.js';
+import type { BackendSummary, Progress, SamplingPlan, TrainConfig } from '../core.js';
 
 export const TRAIN_QUEUE = 'train';
 
@@ -13,9 +13,14 @@ export interface TrainJobData {
   requestHash: string;
 }
 
-/** What the training child reports through job.updateProgress. */
-export interface TrainJobProgress {
-  backend: { name: string; device: string | null } | null;
+/**
+ * What the training child reports through job.updateProgress: BullMQ keeps it as the job's
+ * `progress`, of which the run's own Progress is one part. (The field names are stored in Redis
+ * with every job, so they stay.)
+ */
+export interface TrainJobReport {
+  backend: BackendSummary | null;
+  /** The run's latest meta-training/evaluation progress; null before its first iteration. */
   progress: Progress | null;
   /** Checkpoints written so far (all attempts), oldest first; `key` is the storage key. */
   checkpoints: { iteration: number; key: string }[];

@@ -1,7 +1,6 @@
 import { stat } from 'node:fs/promises';
 import type { Redis } from 'ioredis';
-import type { ClassDataset, ClassSplitHint, InputSpec, Modality } from '../core.js';
-import { MODALITIES, resolveTextFeatures, saveDataset, type TextFeaturesConfig } from '../core-data.js';
+import { MODALITIES, resolveTextFeatures, saveDataset, type ClassDataset, type ClassSplitHint, type InputSpec, type Modality, type TextFeaturesConfig } from '../core.js';
 import { newId } from '../ids.js';
 import { asStorageFailure, storageKeys, type Storage } from '../storage/storage.js';
 import { RecordStore } from './records.js';

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { Algorithm, CrossValidationReport, EvaluationReport, TrainConfig } from '../core.js';
+import type { Algorithm, BackendSummary, CrossValidationReport, EvaluationReport, TrainConfig } from '../core.js';
 import { RecordStore } from './records.js';
 
 export interface ModelRecord {
@@ -18,7 +18,7 @@ export interface ModelRecord {
   tenant: string;
   /** Bytes its stored checkpoints take. */
   bytes: number;
-  backend: { name: string; device: string | null } | null;
+  backend: BackendSummary | null;
   /** Absent in records from before cross-validation. */
   crossValidation?: CrossValidationReport | null;
   warnings?: string[];

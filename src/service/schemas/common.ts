@@ -1,7 +1,7 @@
 // Shapes shared by several resources. Request objects are strict: a misspelt field is a
 // 400 naming it, not silently ignored.
 import { z } from 'zod';
-import { MAX_PEN_POINTS } from '../core-data.js';
+import { MAX_PEN_POINTS } from '../core.js';
 
 export const Timestamp = z.string().meta({ format: 'date-time', description: 'ISO 8601, UTC' });
 
@@ -18,6 +18,9 @@ export const ErrorResponse = z
 /** The error statuses a route can answer with, all in the one error shape. */
 export const errors = (...statuses: (400 | 401 | 404 | 409 | 413 | 415 | 422 | 503)[]) =>
   Object.fromEntries(statuses.map((s) => [s, ErrorResponse]));
+
+/** Which backend runs, on what (core BackendSummary). */
+export const BackendSummary = z.object({ name: z.string(), device: z.string().nullable() });
 
 export const IdParams = z.object({ id: z.string().min(1).max(100) });
 

@@ -28,3 +28,4 @@ export const DatasetSamples = z
     ),
   })
   .meta({ id: 'DatasetSamples' });
+export type DatasetSamples = z.output<typeof DatasetSamples>;

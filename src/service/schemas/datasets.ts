@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MAX_TEXT_DIM, MODALITIES, STROKE_POINTS_RANGE, TEXT_FEATURE_KINDS } from '../core-data.js';
+import { MAX_TEXT_DIM, MODALITIES, STROKE_POINTS_RANGE, TEXT_FEATURE_KINDS } from '../core.js';
 import { Upload } from '../plugins/content-types.js';
 import { Example, Timestamp } from './common.js';
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BackendSummary } from './common.js';
 
 export const Health = z.object({ status: z.literal('ok') });
 
@@ -6,9 +7,7 @@ export const Readiness = z
   .object({
     status: z.enum(['ready', 'not_ready']),
     redis: z.object({ ok: z.boolean(), latencyMs: z.number().nullable(), error: z.string().optional() }),
-    backend: z
-      .object({ name: z.string(), device: z.string().nullable(), error: z.string().optional() })
-      .meta({ description: 'TensorFlow.js backend of the prediction process' }),
+    backend: BackendSummary.extend({ error: z.string().optional() }).meta({ description: 'TensorFlow.js backend of the prediction process' }),
     workers: z.object({ count: z.int(), names: z.array(z.string()) }).meta({ description: 'Training workers connected to the queue' }),
     storage: z
       .object({ ok: z.boolean(), location: z.string(), error: z.string().optional() })

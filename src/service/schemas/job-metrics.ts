@@ -16,6 +16,7 @@ export const MetricPoint = z
     time: Timestamp,
   })
   .meta({ id: 'MetricPoint' });
+export type MetricPoint = z.output<typeof MetricPoint>;
 
 export const JobMetrics = z
   .object({ jobId: z.string(), points: z.array(MetricPoint) })

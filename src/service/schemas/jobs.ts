@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ALGORITHMS, MAX_MODEL_PARAMS, PHASES } from '../core.js';
-import { Timestamp } from './common.js';
+import { BackendSummary, Timestamp } from './common.js';
 import { TextFeatures } from './datasets.js';
 
 const positive = () => z.int().min(1);
@@ -113,7 +113,7 @@ export const Job = z
     checkpoints: z.array(z.int()).meta({ description: 'Iterations at which checkpoints were written' }),
     modelId: z.string().optional(),
     error: z.string().optional(),
-    backend: z.object({ name: z.string(), device: z.string().nullable() }).optional(),
+    backend: BackendSummary.optional(),
     sampling: Sampling.optional(),
     warnings: z.array(z.string()).meta({ description: 'What the job cannot do as asked (e.g. fewer evaluation ways than requested); it goes on' }),
     attempts: z.int().meta({ description: 'Times a worker started this job (more than 1 after a worker died)' }),

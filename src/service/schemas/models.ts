@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ALGORITHMS } from '../core.js';
-import { Example, Prediction, Query, Steps, Timestamp } from './common.js';
+import { BackendSummary, Example, Prediction, Query, Steps, Timestamp } from './common.js';
 
 const Accuracy = z
   .object({ mean: z.number(), ci95: z.number().meta({ description: 'Half-width of the 95% confidence interval' }) })
@@ -73,7 +73,7 @@ export const Model = ModelSummary.extend({
   bestValidationAccuracy: z.number().nullable(),
   iterations: z.int(),
   checkpoints: z.array(z.object({ iteration: z.int() })),
-  backend: z.object({ name: z.string(), device: z.string().nullable() }).nullable(),
+  backend: BackendSummary.nullable(),
   crossValidation: CrossValidation.nullable(),
   warnings: z.array(z.string()).meta({ description: "The job's warnings" }),
 }).meta({ id: 'Model' });

@@ -3,7 +3,7 @@
 // was asked, timing, and default episodes scaled to the training budget.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Progress } from '../../../src/core/api.js';
+import type { Progress } from '../../../src/core/types.js';
 import { defaultEvaluationEpisodes, defaultTrainConfig } from '../../../src/core/config.js';
 import { gaussianClusters } from '../../../src/core/data/synthetic.js';
 import { EpisodeSampler } from '../../../src/core/episodes/sampler.js';

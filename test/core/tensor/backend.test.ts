@@ -6,12 +6,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { BackendInfo } from '../../../src/core/tensor/backend.js';
 import { nativeUnavailable } from '../../helpers/backend.js';
 
-interface Selected {
-  name: string;
-  device: string | null;
-  skipped: { backend: string; reason: string }[];
+interface Selected extends BackendInfo {
   fallback: string | null;
 }
 

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { FoldReport, Progress } from '../../../src/core/api.js';
+import type { FoldReport, Progress } from '../../../src/core/types.js';
 import { readManifest } from '../../../src/core/checkpoint/checkpoint.js';
 import { gaussianClusters } from '../../../src/core/data/synthetic.js';
 import { withRotations } from '../../../src/core/episodes/splits.js';

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { listedTenant, visible } from '../../../access.js';
-import { assertInformative, buildDataset, loadImageFolder, MAX_PIXELS, MAX_ROW_FLOATS, resolveTextFeatures, ZIP_LIMITS } from '../../../core-data.js';
+import { assertInformative, buildDataset, loadImageFolder, MAX_PIXELS, MAX_ROW_FLOATS, resolveTextFeatures, ZIP_LIMITS } from '../../../core.js';
 import type { AppDeps } from '../../../deps.js';
 import { ServiceError } from '../../../errors.js';
 import { principal } from '../../../plugins/auth.js';

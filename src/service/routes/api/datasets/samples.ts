@@ -1,14 +1,12 @@
 // GET /v1/datasets/:id/samples: a page of classes with a few examples each (thumbnails, lines,
 // vector heads). Datasets never change, so pages are kept in a small cache.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { ClassDataset } from '../../../core.js';
-import { loadDataset } from '../../../core-data.js';
+import { LRUCache } from 'lru-cache';
+import { loadDataset, type ClassDataset } from '../../../core.js';
 import { visible } from '../../../access.js';
 import type { AppDeps } from '../../../deps.js';
 import { ServiceError } from '../../../errors.js';
 import { principal } from '../../../plugins/auth.js';
-import type { SamplePage } from '../../../http-types.js';
-import { LruCache } from '../../../prediction/lru.js';
 import type { DatasetRecord } from '../../../registry/datasets.js';
 import { samplePage } from '../../../preview/dataset-samples.js';
 import { errors, IdParams } from '../../../schemas/common.js';
@@ -19,8 +17,8 @@ const CACHED_PAGES = 32;
 const LOADED_MS = 60_000;
 
 const datasetSampleRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, { deps }) => {
-  const pages = new LruCache<string, Promise<SamplePage>>(CACHED_PAGES, () => {});
-  const loaded = new LruCache<string, Promise<ClassDataset>>(1, () => {});
+  const pages = new LRUCache<string, Promise<DatasetSamples>>({ max: CACHED_PAGES });
+  const loaded = new LRUCache<string, Promise<ClassDataset>>({ max: 1, ttl: LOADED_MS });
   const load = (record: DatasetRecord) => {
     let dataset = loaded.get(record.id);
     if (!dataset) {
@@ -30,7 +28,7 @@ const datasetSampleRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app
         }
         return loadDataset(await deps.storage.localPath(record.key));
       })();
-      loaded.set(record.id, dataset, Date.now() + LOADED_MS);
+      loaded.set(record.id, dataset);
       dataset.catch(() => loaded.delete(record.id));
     }
     return dataset;

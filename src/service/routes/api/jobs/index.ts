@@ -1,9 +1,8 @@
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { checkModelBudget, defaultTrainConfig, planSampling, type TrainConfig } from '../../../core.js';
+import { checkModelBudget, defaultTrainConfig, planSampling, resolveTextFeatures, type TrainConfig } from '../../../core.js';
 import { listedTenant, visible } from '../../../access.js';
-import { resolveTextFeatures } from '../../../core-data.js';
 import type { DatasetRecord } from '../../../registry/datasets.js';
 import type { AppDeps } from '../../../deps.js';
 import { ServiceError } from '../../../errors.js';

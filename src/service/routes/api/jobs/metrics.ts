@@ -5,9 +5,8 @@ import { visible } from '../../../access.js';
 import type { AppDeps } from '../../../deps.js';
 import { notFound } from '../../../errors.js';
 import { principal } from '../../../plugins/auth.js';
-import type { MetricPoint } from '../../../http-types.js';
 import { errors, IdParams } from '../../../schemas/common.js';
-import { JobMetrics, JobMetricsQuery } from '../../../schemas/job-metrics.js';
+import { JobMetrics, JobMetricsQuery, type MetricPoint } from '../../../schemas/job-metrics.js';
 
 const COLUMNS: readonly (readonly [string, keyof MetricPoint])[] = [
   ['iteration', 'iteration'],

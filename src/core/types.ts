@@ -1,5 +1,5 @@
-// The typed entry points the service (API, queue worker, CLI) uses to reach the math core.
-// Nothing outside src/core should import deeper than this file and ./data/types.ts.
+// The types of the core's entry points (index.ts): training progress and results, evaluation
+// reports, predictors. Types only; the data's own types are in ./data/types.ts.
 import type { Algorithm, TrainConfig } from './config.js';
 import type { ClassDataset, ClassView, FeatureRows, InputSpec } from './data/types.js';
 import type { RawExample } from './data/raw-examples.js';

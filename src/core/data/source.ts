@@ -1,9 +1,15 @@
-// Turns a `--dataset` source string into a dataset and its class split. `fewshot train`,
-// `fewshot eval` and the benchmarks all read sources through here (and the service may), so an
-// evaluation always loads exactly the classes its checkpoint was trained on.
+// Turns a dataset source string (`fewshot train --dataset`) into a dataset, and whether its runs
+// rotate image classes. `fewshot train`, `fewshot eval` and the benchmarks all read sources
+// through here, so an evaluation always loads exactly the classes its checkpoint was trained on;
+// the class split is the run's (training/run.ts makeSplit), which follows a published split.
 import { existsSync, statSync } from 'node:fs';
-import { CoreError, type ClassDataset, type DataSplit } from '../core/index.js';
-import { gaussianClusters, loadDataset, loadHuffPost, loadImageFolder, loadOmniglot, tinyImages, withRotations } from '../core/index.js';
+import { CoreError } from '../errors.js';
+import { loadDataset } from './dataset-file.js';
+import { loadHuffPost } from './huffpost.js';
+import { loadImageFolder } from './image-folder.js';
+import { loadOmniglot } from './omniglot.js';
+import { gaussianClusters, tinyImages } from './synthetic.js';
+import type { ClassDataset } from './types.js';
 
 export const SOURCE_FORMS = [
   'omniglot:<dir-or-zip>',
@@ -32,12 +38,7 @@ export interface DatasetSourceOptions {
 
 export interface ResolvedDataset {
   dataset: ClassDataset;
-  /**
-   * A split the run must use instead of its own. Absent: the run takes the dataset's published
-   * split (HuffPost, a saved file with one) or else config.split's fractions.
-   */
-  split?: DataSplit;
-  /** Whether rotations are on (without an explicit split the run applies them). */
+  /** Whether runs on it rotate image classes (config.rotations): meta-train and validation classes only. */
   rotations: boolean;
   /** One line on what was loaded, for logs. */
   description: string;
@@ -57,16 +58,7 @@ async function omniglot(path: string, opts: DatasetSourceOptions): Promise<Resol
   const { dataset } = await loadOmniglot(path, { cacheDir: opts.cacheDir });
   const rotations = rotatable(dataset, opts.rotations, true);
   const description = describe(dataset, 'Omniglot');
-  if (!dataset.split) return { dataset, rotations, description };
-  // The run would rotate test classes too; the Lake et al. evaluation and the PyTorch
-  // reference test on the evaluation characters as drawn.
-  const { train, validation, test } = dataset.split;
-  const split: DataSplit = {
-    train: withRotations(train, rotations),
-    validation: withRotations(validation, rotations),
-    test: withRotations(test, false),
-  };
-  return { dataset, split, rotations, description: `${description}${rotations ? ', test classes unrotated' : ''}` };
+  return { dataset, rotations, description: `${description}${rotations && dataset.split ? ', test classes unrotated' : ''}` };
 }
 
 function synthetic(kind: string, opts: DatasetSourceOptions): ResolvedDataset {
