@@ -2,11 +2,12 @@
 // (all background characters + rotations meta-train, evaluation characters unrotated test, no
 // validation, as the reference does), then test accuracy ± 95% CI. Prints one JSON line.
 //   tsx bench/accuracy-cell.ts --config '<AccuracyConfig JSON>' [--backend B] [--task-batch N|auto] [--baselines]
+//                              [--norm tasknorm|support|instance]
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { defaultTrainConfig, initBackend, trainRun, type BackendPreference } from '../src/core/index.js';
+import { defaultTrainConfig, initBackend, trainRun, type BackendPreference, type Norm } from '../src/core/index.js';
 import { progressReporter } from '../src/cli/progress.js';
 import { resolveDatasetSource } from '../src/cli/train-dataset-source.js';
 import { OMNIGLOT_DIR, type AccuracyConfig } from './accuracy-plan.js';
@@ -18,6 +19,7 @@ const { values } = parseArgs({
     backend: { type: 'string', default: 'auto' },
     'task-batch': { type: 'string', default: 'auto' },
     baselines: { type: 'boolean', default: false },
+    norm: { type: 'string' },
     'cache-dir': { type: 'string', default: join(tmpdir(), 'fewshot-bench-cache') },
   },
 });
@@ -33,6 +35,7 @@ const split = { train: [...source.split.train, ...source.split.validation], vali
 
 const config = defaultTrainConfig({
   algorithm: plan.algo,
+  model: values.norm ? { norm: values.norm as Norm } : {},
   episode: { ways: plan.ways, shots: plan.shots, queries: plan.queries },
   inner: plan.inner,
   outer: { lr: plan.metaLr, metaBatchSize: plan.metaBatch, iterations: plan.iterations },

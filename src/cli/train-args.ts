@@ -3,7 +3,17 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { ALGORITHMS, defaultTrainConfig, TEXT_FEATURE_KINDS, type Algorithm, type BackendPreference, type TextFeatureKind, type TrainConfig } from '../core/index.js';
+import {
+  ALGORITHMS,
+  defaultTrainConfig,
+  NORMS,
+  TEXT_FEATURE_KINDS,
+  type Algorithm,
+  type BackendPreference,
+  type Norm,
+  type TextFeatureKind,
+  type TrainConfig,
+} from '../core/index.js';
 import { SOURCE_FORMS } from './train-dataset-source.js';
 
 export class UsageError extends Error {}
@@ -16,6 +26,7 @@ export const TRAIN_USAGE = `usage: fewshot train --dataset <source> --out <dir> 
   --inner-steps N --inner-lr A               adaptation (default 1 step at 0.4; reptile 5 at 0.1)
   --outer-lr B --meta-batch M --iterations N (default Adam 1e-3, 32 tasks, 1000 iterations)
   --seed S --filters F --hidden 256,128      model (conv filters; MLP widths)
+  --norm tasknorm|support|instance           image/strokes normalisation (default support)
   --text-features tfidf-svd|hashing --text-dim N
                                              text features (default tfidf-svd, 256 wide; hashing 1024)
   --val-every N --val-episodes E             validation (default every 100, 50 episodes; 0 = off)
@@ -58,6 +69,7 @@ const trainFlags = {
   out: { type: 'string' },
   filters: { type: 'string' },
   hidden: { type: 'string' },
+  norm: { type: 'string' },
   'text-features': { type: 'string' },
   'text-dim': { type: 'string' },
   'val-every': { type: 'string' },
@@ -150,6 +162,9 @@ export function parseTrainArgs(argv: string[]): TrainOptions {
     throw new UsageError(`--algorithm must be one of ${ALGORITHMS.join(', ')}, got '${v.algorithm}'`);
   }
   if (v.rotations && v['no-rotations']) throw new UsageError('--rotations and --no-rotations contradict each other');
+  if (v.norm !== undefined && !NORMS.includes(v.norm as Norm)) {
+    throw new UsageError(`--norm must be one of ${NORMS.join(', ')}, got '${v.norm}'`);
+  }
   const textFeatures = v['text-features'];
   if (textFeatures !== undefined && !TEXT_FEATURE_KINDS.includes(textFeatures as TextFeatureKind)) {
     throw new UsageError(`--text-features must be one of ${TEXT_FEATURE_KINDS.join(', ')}, got '${textFeatures}'`);
@@ -168,7 +183,7 @@ export function parseTrainArgs(argv: string[]): TrainOptions {
         iterations: number('iterations', v.iterations),
       }),
     },
-    model: { ...base.model, ...given({ filters: number('filters', v.filters), hidden: widths(v.hidden) }) },
+    model: { ...base.model, ...given({ filters: number('filters', v.filters), hidden: widths(v.hidden), norm: v.norm as Norm | undefined }) },
     validation: {
       ...base.validation,
       ...given({ every: number('val-every', v['val-every'], { min: 0 }), episodes: number('val-episodes', v['val-episodes'], { min: 0 }) }),

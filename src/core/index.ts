@@ -2,7 +2,7 @@
 export type * from './api.js';
 export type * from './config.js';
 export type * from './data/types.js';
-export { ALGORITHMS, DEFAULT_MODEL, defaultTrainConfig } from './config.js';
+export { ALGORITHMS, DEFAULT_MODEL, NORMS, defaultTrainConfig } from './config.js';
 export { CoreError } from './errors.js';
 export type { CoreErrorCode } from './errors.js';
 export { initBackend, nativeFallbackNote } from './tensor/backend.js';

@@ -7,6 +7,7 @@ export {
   initBackend,
   loadPredictor,
   nativeFallbackNote,
+  NORMS,
   readManifest,
   trainRun,
   verifyCheckpoint,
