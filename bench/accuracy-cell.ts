@@ -2,16 +2,16 @@
 // (all background characters + rotations meta-train, evaluation characters unrotated test, no
 // validation, as the reference does), then test accuracy ± 95% CI. Prints one JSON line.
 //   tsx bench/accuracy-cell.ts --config '<AccuracyConfig JSON>' [--backend B] [--task-batch N|auto] [--baselines]
-//                              [--norm tasknorm|support|instance]
+//                              [--norm tasknorm|support|instance] [--seed S]
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultTrainConfig, initBackend, trainRun, type BackendPreference, type Norm } from '../src/core/index.js';
 import { progressReporter } from '../src/cli/progress.js';
-import { resolveDatasetSource } from '../src/cli/train-dataset-source.js';
-import { OMNIGLOT_DIR, type AccuracyConfig } from './accuracy-plan.js';
+import type { AccuracyConfig } from './accuracy-plan.js';
 import { peakRssMiB } from './measure.js';
+import { standardOmniglot } from './omniglot-standard.js';
 
 const { values } = parseArgs({
   options: {
@@ -20,18 +20,14 @@ const { values } = parseArgs({
     'task-batch': { type: 'string', default: 'auto' },
     baselines: { type: 'boolean', default: false },
     norm: { type: 'string' },
+    seed: { type: 'string', default: '1' },
     'cache-dir': { type: 'string', default: join(tmpdir(), 'fewshot-bench-cache') },
   },
 });
 const plan = JSON.parse(values.config!) as AccuracyConfig;
 
 const backend = await initBackend(values.backend as BackendPreference);
-const loadStarted = performance.now();
-const source = await resolveDatasetSource(`omniglot:${OMNIGLOT_DIR}`, { rotations: true, cacheDir: values['cache-dir'] });
-const loadSeconds = (performance.now() - loadStarted) / 1000;
-if (!source.split) throw new Error(`${OMNIGLOT_DIR} lacks the background/evaluation pair`);
-// The reference meta-trains on every background character: the validation hold-out rejoins.
-const split = { train: [...source.split.train, ...source.split.validation], validation: [], test: source.split.test };
+const { dataset, split, loadSeconds } = await standardOmniglot(values['cache-dir']!);
 
 const config = defaultTrainConfig({
   algorithm: plan.algo,
@@ -43,6 +39,7 @@ const config = defaultTrainConfig({
   checkpointEvery: 0,
   evaluation: { episodes: plan.testEpisodes, baselines: values.baselines },
   rotations: true,
+  seed: Number(values.seed),
   taskBatch: values['task-batch'] === 'auto' ? 'auto' : Number(values['task-batch']),
 });
 
@@ -52,7 +49,7 @@ const started = performance.now();
 let trainSeconds = 0;
 try {
   const result = await trainRun({
-    dataset: source.dataset,
+    dataset,
     config,
     split,
     dir,
@@ -66,6 +63,7 @@ try {
     JSON.stringify({
       backend: backend.name,
       device: backend.device,
+      norm: config.model.norm,
       accuracy: evaluation.accuracy.mean,
       ci95: evaluation.accuracy.ci95,
       baselines: evaluation.baselines,

@@ -1,9 +1,12 @@
-// npm run bench:train [-- --json] [-- --backend native|wasm|cpu|webgpu|tensorflow] [-- --only throughput|accuracy]
+// npm run bench:train [-- --json] [-- --backend native|wasm|cpu|webgpu|tensorflow] [-- --only throughput|accuracy|long]
 //                     [-- --quick] [-- --baselines] [-- --test-episodes N] [-- --task-batch N|auto]
 //                     [-- --workload conv4|mlp] [-- --algo maml|fomaml|reptile|protonet]   (throughput cells)
+//                     [-- --norm tasknorm|support|instance]  (our image encoder's; default the model's)
+//                     [-- --minutes M]                       (the long run's training budget, default 20)
 // Meta-training against the PyTorch reference on the same machine in the same run: (a) seconds
 // per meta-iteration on the reference's workloads, (b) Omniglot accuracy after equal training
-// budgets. Progress goes to stderr; stdout gets the tables and, with --json, ends with one JSON
+// budgets; (c), only when asked for (`--only long`, ~25 min), the ProtoNets accuracy-vs-minutes
+// curve of a long run. Progress goes to stderr; stdout gets the tables and, with --json, ends with one JSON
 // line holding every figure.
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -11,6 +14,7 @@ import { accuracyTable, NOT_MATCHED, omniglotMissing, runAccuracy, type Accuracy
 import { DEVICE, INSTALL_HINT, referenceUnavailable, THREADS } from './reference.js';
 import { ourDevices } from './table.js';
 import { runThroughput, throughputTable, type ThroughputRow } from './throughput.js';
+import { longTable, runLong, type LongRun } from './long.js';
 
 const { values } = parseArgs({
   options: {
@@ -23,13 +27,19 @@ const { values } = parseArgs({
     'task-batch': { type: 'string', default: 'auto' },
     workload: { type: 'string' },
     algo: { type: 'string' },
+    norm: { type: 'string' },
+    minutes: { type: 'string', default: '20' },
   },
 });
-if (values.only !== undefined && values.only !== 'throughput' && values.only !== 'accuracy') {
-  throw new Error(`--only must be throughput or accuracy, got '${values.only}'`);
+if (values.only !== undefined && !['throughput', 'accuracy', 'long'].includes(values.only)) {
+  throw new Error(`--only must be throughput, accuracy or long, got '${values.only}'`);
 }
-const parts = { throughput: values.only !== 'accuracy', accuracy: values.only !== 'throughput' };
-const options = { backend: values.backend, quick: values.quick, taskBatch: values['task-batch'] };
+const parts = {
+  throughput: values.only === undefined || values.only === 'throughput',
+  accuracy: values.only === undefined || values.only === 'accuracy',
+  long: values.only === 'long',
+};
+const options = { backend: values.backend, quick: values.quick, taskBatch: values['task-batch'], norm: values.norm };
 
 const started = performance.now();
 const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, loadavgAtStart: loadavg() };
@@ -41,6 +51,7 @@ const out: string[] = [];
 let throughput: ThroughputRow[] | null = null;
 let accuracy: AccuracyRow[] | null = null;
 let accuracySkipped: string | null = null;
+let long: LongRun | null = null;
 
 if (parts.throughput) {
   throughput = await runThroughput({ ...options, reference, workload: values.workload, algo: values.algo });
@@ -71,6 +82,16 @@ if (parts.accuracy) {
     );
   }
 }
+if (parts.long) {
+  const missing = omniglotMissing();
+  if (missing) throw new Error(`the long run needs Omniglot: ${missing}`);
+  long = await runLong({ backend: options.backend, minutes: Number(values.minutes), norm: options.norm, testEpisodes: values['test-episodes'] ? Number(values['test-episodes']) : undefined });
+  out.push(
+    `ProtoNets on Omniglot, ${long.ways}-way 1-shot ${long.queries}-query training episodes for ${values.minutes} min (ours: ${ourDevices([long])}, norm ${long.norm}), ` +
+      '5-way 1-shot test accuracy ± 95% CI at points of the run\n',
+    longTable(long),
+  );
+}
 
 const elapsedSeconds = (performance.now() - started) / 1000;
 const loadavgAtEnd = loadavg();
@@ -90,6 +111,7 @@ if (values.json) {
     throughput,
     accuracy,
     accuracySkipped,
+    long,
     notMatched: accuracy ? NOT_MATCHED : undefined,
     elapsedSeconds,
   };
