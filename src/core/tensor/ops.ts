@@ -156,6 +156,10 @@ export class SupportMoments {
       const result = f();
       this.ran = true;
       return result;
+    } catch (error) {
+      // A recording cut short would replay the wrong layers' moments next time.
+      if (!replay) tf.dispose(this.moments.splice(0).flat());
+      throw error;
     } finally {
       active = previous;
     }
