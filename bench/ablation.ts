@@ -3,7 +3,7 @@
 // training seed alone moves the result by more than the test CI). Reference variants patch a
 // copy of maml_bench.py (a check fails loudly if the patched line moved). The reference's --bn
 // batch figures are in the accuracy part's table. Accuracy only (no timings).
-//   npx tsx bench/ablation.ts [--seeds 1,2,3] [--only ours|reference]
+//   npx tsx bench/ablation.ts [--seeds 1,2,3] [--only ours|reference] [--variant <part of its name>]
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +13,9 @@ import { runJsonChild, runTsCell, settle } from './child.js';
 import { PYTHON, REFERENCE, THREADS, type ReferenceAccuracy } from './reference.js';
 import { accuracyWithCi, formatTable } from './table.js';
 
-const { values } = parseArgs({ options: { seeds: { type: 'string', default: '1,2,3' }, only: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { seeds: { type: 'string', default: '1,2,3' }, only: { type: 'string' }, variant: { type: 'string' } },
+});
 const seeds = values.seeds!.split(',').map(Number);
 const plan: AccuracyConfig = ACCURACY_CONFIGS.find((c) => c.algo === 'fomaml' && c.ways === 5)!;
 
@@ -74,7 +76,7 @@ async function oursRun(args: string[], seed: number): Promise<{ accuracy: number
 }
 
 const rows: string[][] = [];
-for (const v of VARIANTS.filter((v) => !values.only || v.side === values.only)) {
+for (const v of VARIANTS.filter((v) => (!values.only || v.side === values.only) && (!values.variant || v.name.includes(values.variant)))) {
   const script = v.patch ? await patched(v.patch) : REFERENCE;
   const results: { accuracy: number; ci95: number }[] = [];
   const cells: string[] = [];
