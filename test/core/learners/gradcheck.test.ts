@@ -39,12 +39,12 @@ const CASES: { name: string; spec: InputSpec; filters: number; hidden: number[];
   { name: 'conv4, tasknorm', spec: { image: { height: 16, width: 16, channels: 1 } }, filters: 3, hidden: [], steps: 1, norm: 'tasknorm' },
   { name: 'conv4, instance norm', spec: { image: { height: 16, width: 16, channels: 1 } }, filters: 3, hidden: [], steps: 1, norm: 'instance' },
   { name: 'strokes conv1d, tasknorm', spec: { strokes: { points: 16 } }, filters: 3, hidden: [], steps: 1, norm: 'tasknorm' },
-  // Wider than the case above: an example's own moments over a few positions of one of only
-  // two channels come near zero variance for these rows, where normalising is a steep step
-  // that finite differences cannot follow.
+  // Wider and longer than the case above: an example's own moments over a few positions of one
+  // of only two channels come near zero variance for these rows, where normalising is a steep
+  // step that float32 finite differences cannot follow.
   {
     name: 'text + vector + strokes fused, rows missing modalities, tasknorm',
-    spec: { text: { features: 6 }, vector: { dim: 4 }, strokes: { points: 16 } },
+    spec: { text: { features: 6 }, vector: { dim: 4 }, strokes: { points: 32 } },
     filters: 3,
     hidden: [6],
     steps: 1,
