@@ -34,12 +34,6 @@ const VARIANTS: Variant[] = [
   { name: 'ours, instance norm', side: 'ours', args: ['--norm', 'instance'] },
   { name: 'reference --bn support', side: 'reference', args: ['--bn', 'support'] },
   {
-    name: 'reference --bn support, no conv bias',
-    side: 'reference',
-    args: ['--bn', 'support'],
-    patch: ['x = F.conv2d(x, w, b, padding=1)', 'x = F.conv2d(x, w, None, padding=1)'],
-  },
-  {
     name: 'reference --bn support, bilinear resize (as ours)',
     side: 'reference',
     args: ['--bn', 'support'],
