@@ -2,14 +2,16 @@
 // (all background characters + rotations meta-train, evaluation characters unrotated test, no
 // validation, as the reference does), then test accuracy ± 95% CI. Prints one JSON line.
 //   tsx bench/accuracy-cell.ts --config '<AccuracyConfig JSON>' [--backend B] [--task-batch N|auto] [--baselines]
+//                              [--norm tasknorm|support|instance] [--seed S]
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { defaultTrainConfig, initBackend, makeSplit, resolveDatasetSource, trainRun, type BackendPreference } from '../src/core/index.js';
+import { defaultTrainConfig, initBackend, trainRun, type BackendPreference, type Norm } from '../src/core/index.js';
 import { progressReporter } from '../src/cli/progress.js';
-import { OMNIGLOT_DIR, type AccuracyConfig } from './accuracy-plan.js';
+import type { AccuracyConfig } from './accuracy-plan.js';
 import { peakRssMiB } from './measure.js';
+import { standardOmniglot } from './omniglot-standard.js';
 
 const { values } = parseArgs({
   options: {
@@ -17,18 +19,19 @@ const { values } = parseArgs({
     backend: { type: 'string', default: 'auto' },
     'task-batch': { type: 'string', default: 'auto' },
     baselines: { type: 'boolean', default: false },
+    norm: { type: 'string' },
+    seed: { type: 'string', default: '1' },
     'cache-dir': { type: 'string', default: join(tmpdir(), 'fewshot-bench-cache') },
   },
 });
 const plan = JSON.parse(values.config!) as AccuracyConfig;
 
 const backend = await initBackend(values.backend as BackendPreference);
-const loadStarted = performance.now();
-const source = await resolveDatasetSource(`omniglot:${OMNIGLOT_DIR}`, { rotations: true, cacheDir: values['cache-dir'] });
-const loadSeconds = (performance.now() - loadStarted) / 1000;
+const { dataset, split, loadSeconds } = await standardOmniglot(values['cache-dir']!);
 
 const config = defaultTrainConfig({
   algorithm: plan.algo,
+  model: values.norm ? { norm: values.norm as Norm } : {},
   episode: { ways: plan.ways, shots: plan.shots, queries: plan.queries },
   inner: plan.inner,
   outer: { lr: plan.metaLr, metaBatchSize: plan.metaBatch, iterations: plan.iterations },
@@ -36,13 +39,9 @@ const config = defaultTrainConfig({
   checkpointEvery: 0,
   evaluation: { episodes: plan.testEpisodes, baselines: values.baselines },
   rotations: true,
+  seed: Number(values.seed),
   taskBatch: values['task-batch'] === 'auto' ? 'auto' : Number(values['task-batch']),
 });
-
-if (!source.dataset.split) throw new Error(`${OMNIGLOT_DIR} lacks the background/evaluation pair`);
-// The reference meta-trains on every background character: the run's validation hold-out rejoins.
-const standard = makeSplit(source.dataset, config);
-const split = { train: [...standard.train, ...standard.validation], validation: [], test: standard.test };
 
 const dir = await mkdtemp(join(tmpdir(), 'fewshot-bench-run-'));
 const progress = progressReporter({ write: (text) => process.stderr.write(text), isTTY: false });
@@ -50,7 +49,7 @@ const started = performance.now();
 let trainSeconds = 0;
 try {
   const result = await trainRun({
-    dataset: source.dataset,
+    dataset,
     config,
     split,
     dir,
@@ -65,6 +64,7 @@ try {
     JSON.stringify({
       backend: backend.name,
       device: backend.device,
+      norm: config.model.norm,
       accuracy: evaluation.accuracy.mean,
       ci95: evaluation.accuracy.ci95,
       baselines: evaluation.baselines,

@@ -1,9 +1,12 @@
-// npm run bench:train [-- --json] [-- --backend native|wasm|cpu|webgpu|tensorflow] [-- --only throughput|accuracy|algorithms]
+// npm run bench:train [-- --json] [-- --backend native|wasm|cpu|webgpu|tensorflow] [-- --only throughput|accuracy|algorithms|long]
 //                     [-- --quick] [-- --baselines] [-- --test-episodes N] [-- --task-batch N|auto]
 //                     [-- --workload conv4|mlp] [-- --algo maml|fomaml|reptile|protonet]   (throughput cells)
+//                     [-- --norm tasknorm|support|instance]  (our image encoder's; default the model's)
+//                     [-- --minutes M]                       (the long run's training budget, default 20)
 // Meta-training against the PyTorch reference on the same machine in the same run: (a) seconds
 // per meta-iteration on the reference's workloads, (b) Omniglot accuracy after equal training
-// budgets, (c) MAML, Meta-SGD and ANIL on the 5-way budget of (b), ours alone. Progress goes to stderr; stdout gets the tables and, with --json, ends with one JSON
+// budgets, (c) MAML, Meta-SGD and ANIL on the 5-way budget of (b), ours alone; (d), only when asked for
+// (`--only long`, ~25 min), the ProtoNets accuracy-vs-minutes curve of a long run. Progress goes to stderr; stdout gets the tables and, with --json, ends with one JSON
 // line holding every figure.
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -12,6 +15,7 @@ import { algorithmsTable, runAlgorithms, type AlgorithmRow } from './algorithms.
 import { DEVICE, INSTALL_HINT, referenceUnavailable, THREADS } from './reference.js';
 import { ourDevices } from './table.js';
 import { runThroughput, throughputTable, type ThroughputRow } from './throughput.js';
+import { longTable, runLong, type LongRun } from './long.js';
 
 const { values } = parseArgs({
   options: {
@@ -24,14 +28,17 @@ const { values } = parseArgs({
     'task-batch': { type: 'string', default: 'auto' },
     workload: { type: 'string' },
     algo: { type: 'string' },
+    norm: { type: 'string' },
+    minutes: { type: 'string', default: '20' },
   },
 });
-const PARTS = ['throughput', 'accuracy', 'algorithms'] as const;
+const PARTS = ['throughput', 'accuracy', 'algorithms', 'long'] as const;
 if (values.only !== undefined && !(PARTS as readonly string[]).includes(values.only)) {
   throw new Error(`--only must be one of ${PARTS.join(', ')}, got '${values.only}'`);
 }
-const parts = Object.fromEntries(PARTS.map((p) => [p, values.only === undefined || values.only === p])) as Record<(typeof PARTS)[number], boolean>;
-const options = { backend: values.backend, quick: values.quick, taskBatch: values['task-batch'] };
+// The long run (~25 min) only when asked for.
+const parts = Object.fromEntries(PARTS.map((p) => [p, values.only === p || (values.only === undefined && p !== 'long')])) as Record<(typeof PARTS)[number], boolean>;
+const options = { backend: values.backend, quick: values.quick, taskBatch: values['task-batch'], norm: values.norm };
 
 const started = performance.now();
 const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, loadavgAtStart: loadavg() };
@@ -44,6 +51,7 @@ let throughput: ThroughputRow[] | null = null;
 let accuracy: AccuracyRow[] | null = null;
 let accuracySkipped: string | null = null;
 let algorithms: AlgorithmRow[] | null = null;
+let long: LongRun | null = null;
 
 if (parts.throughput) {
   throughput = await runThroughput({ ...options, reference, workload: values.workload, algo: values.algo });
@@ -73,6 +81,16 @@ if (parts.accuracy) {
       `Not matched: ${NOT_MATCHED.map((n) => `\n  - ${n}`).join('')}\n`,
     );
   }
+}
+if (parts.long) {
+  const missing = omniglotMissing();
+  if (missing) throw new Error(`the long run needs Omniglot: ${missing}`);
+  long = await runLong({ backend: options.backend, minutes: Number(values.minutes), norm: options.norm, testEpisodes: values['test-episodes'] ? Number(values['test-episodes']) : undefined });
+  out.push(
+    `ProtoNets on Omniglot, ${long.ways}-way 1-shot ${long.queries}-query training episodes for ${values.minutes} min (ours: ${ourDevices([long])}, norm ${long.norm}), ` +
+      '5-way 1-shot test accuracy ± 95% CI at points of the run\n',
+    longTable(long),
+  );
 }
 
 if (parts.algorithms) {
@@ -108,6 +126,7 @@ if (values.json) {
     accuracy,
     accuracySkipped,
     algorithms,
+    long,
     notMatched: accuracy ? NOT_MATCHED : undefined,
     elapsedSeconds,
   };

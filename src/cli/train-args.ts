@@ -3,7 +3,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { ALGORITHMS, BACKEND_PREFERENCES, defaultEvaluationEpisodes, defaultTrainConfig, SOURCE_FORMS, TEXT_FEATURE_KINDS, type Algorithm, type BackendPreference, type TextFeatureKind, type TrainConfig } from '../core/index.js';
+import { ALGORITHMS, BACKEND_PREFERENCES, defaultEvaluationEpisodes, defaultTrainConfig, NORMS, SOURCE_FORMS, TEXT_FEATURE_KINDS, type Algorithm, type BackendPreference, type Norm, type TextFeatureKind, type TrainConfig } from '../core/index.js';
 import { UsageError } from './usage-error.js';
 
 const BACKENDS: readonly BackendPreference[] = BACKEND_PREFERENCES;
@@ -14,6 +14,7 @@ export const TRAIN_USAGE = `usage: fewshot train --dataset <source> --out <dir> 
   --inner-steps N --inner-lr A               adaptation (default 1 step at 0.4; reptile 5 at 0.1)
   --outer-lr B --meta-batch M --iterations N (default Adam 1e-3, 32 tasks, 1000 iterations)
   --seed S --filters F --hidden 256,128      model (conv filters; MLP widths)
+  --norm tasknorm|support|instance           image/strokes normalisation (default support)
   --text-features tfidf-svd|hashing --text-dim N
                                              text features (default tfidf-svd, 256 wide; hashing 1024)
   --val-every N --val-episodes E             validation (default every 100, 50 episodes; 0 = off)
@@ -60,6 +61,7 @@ const trainFlags = {
   out: { type: 'string' },
   filters: { type: 'string' },
   hidden: { type: 'string' },
+  norm: { type: 'string' },
   'text-features': { type: 'string' },
   'text-dim': { type: 'string' },
   'val-every': { type: 'string' },
@@ -154,6 +156,9 @@ export function parseTrainArgs(argv: string[]): TrainOptions {
     throw new UsageError(`--algorithm must be one of ${ALGORITHMS.join(', ')}, got '${v.algorithm}'`);
   }
   if (v.rotations && v['no-rotations']) throw new UsageError('--rotations and --no-rotations contradict each other');
+  if (v.norm !== undefined && !NORMS.includes(v.norm as Norm)) {
+    throw new UsageError(`--norm must be one of ${NORMS.join(', ')}, got '${v.norm}'`);
+  }
   const textFeatures = v['text-features'];
   if (textFeatures !== undefined && !TEXT_FEATURE_KINDS.includes(textFeatures as TextFeatureKind)) {
     throw new UsageError(`--text-features must be one of ${TEXT_FEATURE_KINDS.join(', ')}, got '${textFeatures}'`);
@@ -176,7 +181,7 @@ export function parseTrainArgs(argv: string[]): TrainOptions {
     episode: { ...base.episode, ...given({ ways: number('ways', v.ways, { min: 2 }), shots: number('shots', v.shots), queries: number('queries', v.queries) }) },
     inner: { ...base.inner, ...given({ steps: number('inner-steps', v['inner-steps'], { min: 0 }), lr: number('inner-lr', v['inner-lr'], { integer: false }) }) },
     outer,
-    model: { ...base.model, ...given({ filters: number('filters', v.filters), hidden: widths(v.hidden) }) },
+    model: { ...base.model, ...given({ filters: number('filters', v.filters), hidden: widths(v.hidden), norm: v.norm as Norm | undefined }) },
     validation: {
       ...base.validation,
       ...given({ every: number('val-every', v['val-every'], { min: 0 }), episodes: number('val-episodes', v['val-episodes'], { min: 0 }) }),

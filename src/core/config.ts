@@ -5,6 +5,10 @@ import type { TextFeaturesConfig } from './data/text/features.js';
 export type Algorithm = 'maml' | 'fomaml' | 'reptile' | 'protonet' | 'metasgd' | 'anil';
 export const ALGORITHMS: readonly Algorithm[] = ['maml', 'fomaml', 'reptile', 'protonet', 'metasgd', 'anil'];
 
+/** How the conv encoders normalise (models/normalization.ts); all are non-transductive. */
+export type Norm = 'tasknorm' | 'support' | 'instance';
+export const NORMS: readonly Norm[] = ['tasknorm', 'support', 'instance'];
+
 export interface ModelConfig {
   /** Conv filters per block of the image encoder (conv4: 4 blocks). */
   filters: number;
@@ -12,6 +16,8 @@ export interface ModelConfig {
   hidden: number[];
   /** Width every modality is projected to before fusion; used only when the data has several modalities. */
   fusionDim: number;
+  /** Normalisation of the image and strokes encoders; absent in older checkpoints: 'support'. */
+  norm?: Norm;
 }
 
 export interface TrainConfig {
@@ -61,7 +67,7 @@ export function defaultEvaluationEpisodes(outer: { iterations: number; metaBatch
   return Math.min(600, Math.max(100, Math.round((outer.iterations * outer.metaBatchSize) / 50)));
 }
 
-export const DEFAULT_MODEL: ModelConfig = { filters: 64, hidden: [256, 128], fusionDim: 64 };
+export const DEFAULT_MODEL: ModelConfig = { filters: 64, hidden: [256, 128], fusionDim: 64, norm: 'support' };
 
 /** Any subset of a TrainConfig; each nested group is merged over its defaults. */
 export type TrainConfigOverrides = {

@@ -2,7 +2,7 @@
 export type * from './types.js';
 export type * from './config.js';
 export type * from './data/types.js';
-export { ALGORITHMS, DEFAULT_MODEL, defaultEvaluationEpisodes, defaultTrainConfig } from './config.js';
+export { ALGORITHMS, DEFAULT_MODEL, defaultEvaluationEpisodes, defaultTrainConfig, NORMS } from './config.js';
 export { PHASES } from './types.js';
 export { CORE_ERROR_CODES, CoreError, isCoreErrorCode } from './errors.js';
 export type { CoreErrorCode } from './errors.js';

@@ -29,6 +29,7 @@ export {
   MAX_TEXT_DIM,
   MODALITIES,
   nativeFallbackNote,
+  NORMS,
   PHASES,
   planSampling,
   predictedClasses,

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { evalCommand, trainCommand } from '../../src/cli/train-commands.js';
 import { captureIo } from '../helpers/command-io.js';
@@ -89,7 +90,31 @@ test('an unknown dataset source fails with a clear message and a non-zero exit',
   });
 });
 
+test('--norm picks the image encoder\'s normalisation; the checkpoint records it and eval scores with it', async () => {
+  await withTempDir(async (dir) => {
+    const out = join(dir, 'run');
+    const train = captureIo();
+    const args = ['--dataset', 'synthetic:images', '--algorithm', 'fomaml', ...tiny, '--filters', '4', '--norm', 'tasknorm'];
+    const code = await trainCommand(
+      [...args, '--iterations', '2', '--val-every', '0', '--eval-episodes', '5', '--no-baselines', '--out', out, '--backend', TEST_BACKEND, '--json'],
+      train,
+    );
+    assert.equal(code, 0, train.stderr);
+    const summary = JSON.parse(train.stdout);
+    assert.equal(summary.config.model.norm, 'tasknorm');
+    const manifest = JSON.parse(await readFile(join(summary.bestCheckpoint, 'manifest.json'), 'utf8'));
+    assert.equal(manifest.config.model.norm, 'tasknorm');
+    assert.ok(manifest.params.some((p: { name: string }) => p.name === 'image.block1.bn.alpha.scale'), 'TaskNorm\'s α parameters are saved');
+    const evaluation = captureIo();
+    assert.equal(await evalCommand(['--checkpoint', out, '--dataset', 'synthetic:images', '--episodes', '5', '--no-baselines', '--json'], evaluation), 0, evaluation.stderr);
+    assert.equal(JSON.parse(evaluation.stdout).evaluation.episodes, 5);
+  });
+});
+
 test('bad flags are usage errors', async () => {
+  const norm = captureIo();
+  assert.equal(await trainCommand(['--dataset', 'synthetic:clusters', '--out', 'x', '--norm', 'batch'], norm), 2);
+  assert.match(norm.stderr, /--norm must be one of tasknorm, support, instance, got 'batch'/);
   const io = captureIo();
   assert.equal(await trainCommand(['--dataset', 'synthetic:clusters', '--out', 'x', '--ways', 'five'], io), 2);
   assert.match(io.stderr, /--ways must be an integer >= 2, got 'five'/);

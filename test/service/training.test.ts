@@ -32,7 +32,7 @@ const WAYS = 3;
 const tinyJob = (datasetId: string, iterations: number) => ({
   datasetId,
   algorithm: 'maml',
-  model: { hidden: [32] },
+  model: { hidden: [32], norm: 'tasknorm' },
   episode: { ways: WAYS, shots: 2, queries: 3 },
   outer: { iterations, metaBatchSize: 4 },
   validation: { every: 10, episodes: 10 },
@@ -85,6 +85,7 @@ describe('train, then predict', () => {
     assert.equal(model.datasetId, datasetId);
     assert.equal(model.datasetName, 'clusters');
     assert.equal(model.config.outer.iterations, 40);
+    assert.equal(model.config.model.norm, 'tasknorm', "the job's model fields reach the recorded config");
     assert.equal(model.evaluation.episodes, 20);
     assert.ok(model.evaluation.accuracy.mean > 0 && model.evaluation.accuracy.ci95 >= 0);
     assert.ok(model.evaluation.baselines.scratch.mean >= 0 && model.evaluation.baselines.pretrained.mean >= 0);

@@ -41,8 +41,10 @@ export interface Network {
 }
 
 function encoderFor(modality: Modality, spec: InputSpec, config: ModelConfig): Encoder {
-  if (modality === 'image') return conv4Encoder(spec.image!, config.filters);
-  if (modality === 'strokes') return strokesEncoder(spec.strokes!.points, config.filters);
+  // Checkpoints from before the choice existed normalised with the support set's moments.
+  const norm = config.norm ?? 'support';
+  if (modality === 'image') return conv4Encoder(spec.image!, config.filters, norm);
+  if (modality === 'strokes') return strokesEncoder(spec.strokes!.points, config.filters, norm);
   const dim = modality === 'text' ? spec.text!.features : spec.vector!.dim;
   return mlpEncoder(modality, dim, config.hidden);
 }

@@ -125,81 +125,57 @@ export function dense(x: Tensor2D, w: Tensor, b: Tensor, tasks: number): Tensor2
 }
 
 /**
- * The batch-norm moments of an adapted task's support set, recorded once and replayed when its
- * queries are scored on their own. A query's normalisation depends on the support set alone,
+ * The normalisation moments of an adapted task's support set, recorded once and replayed when
+ * its queries are scored on their own. A query's normalisation depends on the support set alone,
  * so an adaptation that keeps these need not run its support set through the network again
  * for every prediction (a cached adaptation then costs the queries' forward pass only).
  */
 export class SupportMoments {
-  private readonly moments: Tensor[] = [];
+  private readonly moments: Tensor[][] = [];
+  private ran = false;
 
+  /** True once a run has recorded every layer's moments (none, for a network without them). */
   get recorded(): boolean {
-    return this.moments.length > 0;
+    return this.ran;
   }
 
-  /** Runs `f` recording every batch norm's moments (first time) or replaying them (after). */
+  /** Runs `f` recording every normalisation layer's support moments (first time) or replaying them (after). */
   run<T>(f: () => T): T {
     const previous = active;
-    const replay = this.recorded;
+    const replay = this.ran;
     let next = 0;
     active = {
       take: (compute) => {
-        if (replay) return [this.moments[next++], this.moments[next++]];
-        const [mean, variance] = compute();
-        this.moments.push(tf.keep(mean), tf.keep(variance));
-        return [mean, variance];
+        if (replay) return this.moments[next++];
+        const taken = compute();
+        this.moments.push(taken.map((t) => tf.keep(t)));
+        return taken;
       },
     };
     try {
-      return f();
+      const result = f();
+      this.ran = true;
+      return result;
+    } catch (error) {
+      // A recording cut short would replay the wrong layers' moments next time.
+      if (!replay) tf.dispose(this.moments.splice(0).flat());
+      throw error;
     } finally {
       active = previous;
     }
   }
 
   dispose(): void {
-    tf.dispose(this.moments.splice(0));
+    tf.dispose(this.moments.splice(0).flat());
   }
 }
 
-let active: { take(compute: () => [Tensor, Tensor]): [Tensor, Tensor] } | null = null;
+let active: { take(compute: () => Tensor[]): Tensor[] } | null = null;
 
 /**
- * Batch norm whose statistics come from the first `statRows` rows of each task (the examples
- * being adapted on), so a query row's output never depends on the other queries beside it;
- * or, inside SupportMoments.run, from a support set seen before.
- * `rowWeights` ([tasks·statRows], 0/1) leaves out rows where this input is missing. gamma and
- * beta are shared [C] or per task [tasks, C].
+ * A normalisation layer's support-set moments: `compute()`, or inside SupportMoments.run the
+ * ones recorded from a support set seen before.
  */
-export function batchNorm(
-  h: Tensor4D,
-  gamma: Tensor,
-  beta: Tensor,
-  tasks: number,
-  statRows: number,
-  rowWeights?: Tensor,
-): Tensor4D {
-  const [total, height, width, c] = h.shape;
-  const rows = total / tasks;
-  // Rank 4 with the pixels in one axis: tfjs-webgpu 4.22 cannot pad (slice's gradient) at
-  // rank 5 ("cannot index type 'vec5'"), which test/core/webgpu guards.
-  const x = tf.reshape(h, [tasks, rows, height * width, c]);
-  const moments = (): [Tensor, Tensor] => {
-    const stats = statRows === rows ? x : tf.slice(x, [0, 0, 0, 0], [tasks, statRows, height * width, c]);
-    if (rowWeights) {
-      const w = tf.reshape(rowWeights, [tasks, statRows, 1, 1]);
-      const count = tf.mul(tf.maximum(tf.sum(w, 1, true), 1), height * width);
-      const m = tf.div(tf.sum(tf.mul(stats, w), [1, 2], true), count);
-      return [m, tf.div(tf.sum(tf.mul(tf.square(tf.sub(stats, m)), w), [1, 2], true), count)];
-    }
-    const m = tf.mean(stats, [1, 2], true);
-    return [m, tf.mean(tf.square(tf.sub(stats, m)), [1, 2], true)];
-  };
-  const [mean, variance] = active ? active.take(moments) : moments();
-  const affine = (p: Tensor) => tf.reshape(p, [p.rank === 1 ? 1 : tasks, 1, 1, c]);
-  // (x - mean)·rsqrt(var + ε)·γ + β, folded into one scale and one shift per channel: two
-  // passes over x instead of four, and a backward pass half as long at every order.
-  const scale = tf.mul(affine(gamma), tf.rsqrt(tf.add(variance, 1e-5)));
-  const shift = tf.sub(affine(beta), tf.mul(mean, scale));
-  return tf.reshape(tf.add(tf.mul(x, scale), shift), [total, height, width, c]);
+export function supportMoments(compute: () => Tensor[]): Tensor[] {
+  return active ? active.take(compute) : compute();
 }

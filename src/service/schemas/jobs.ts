@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ALGORITHMS, MAX_MODEL_PARAMS, PHASES } from '../core.js';
+import { ALGORITHMS, MAX_MODEL_PARAMS, NORMS, PHASES } from '../core.js';
 import { BackendSummary, Timestamp } from './common.js';
 import { TextFeatures } from './datasets.js';
 
@@ -15,6 +15,10 @@ export const CreateJobBody = z
         filters: positive().max(512).optional(),
         hidden: z.array(positive().max(8192)).min(1).max(8).optional(),
         fusionDim: positive().max(4096).optional(),
+        norm: z.enum(NORMS).optional().meta({
+          description:
+            "Normalisation of the image and strokes encoders: 'tasknorm' (support-set moments blended with each example's own by a learned weight), 'support' (support-set moments) or 'instance' (each example's own)",
+        }),
       })
       .optional()
       .meta({ description: `Model sizes; a model over ${MAX_MODEL_PARAMS.toLocaleString('en')} parameters is refused (422 model_too_large)` }),

@@ -1,10 +1,13 @@
 import { test } from 'node:test';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { trainRun } from '../../../src/core/training/run.js';
 import { loadPredictor } from '../../../src/core/adaptation/predictor.js';
 import { multimodalClusters, tinyImages } from '../../../src/core/data/synthetic.js';
 import { gatherRows } from '../../../src/core/episodes/gather.js';
 import { CoreError } from '../../../src/core/errors.js';
+import { MANIFEST as CHECKPOINT_MANIFEST, readManifest } from '../../../src/core/checkpoint/checkpoint.js';
 import { tf } from '../../../src/core/tensor/tf.js';
 import type { ClassDataset, FeatureRows } from '../../../src/core/data/types.js';
 import { TEST_BACKENDS, useTestBackend } from '../../helpers/backend.js';
@@ -34,15 +37,24 @@ function argmaxAccuracy(probabilities: Float32Array, ways: number, labels: Int32
 const images = tinyImages({ classes: 10, perClass: 8, size: 16, seed: 2 });
 
 for (const backend of TEST_BACKENDS) {
-  for (const algorithm of ['maml', 'protonet', 'metasgd', 'anil'] as const) {
-    test(`${algorithm} conv4: a query's scores do not depend on the other queries in the request (${backend})`, async () => {
+  for (const [algorithm, norm] of [
+    ['maml', 'support'],
+    ['protonet', 'support'],
+    ['maml', 'tasknorm'],
+    ['protonet', 'tasknorm'],
+    ['maml', 'instance'],
+    ['metasgd', 'support'],
+    ['anil', 'support'],
+  ] as const) {
+    test(`${algorithm} conv4, ${norm} norm: a query's scores do not depend on the other queries in the request (${backend})`, async () => {
       await useTestBackend(backend);
       await withTempDir(async (dir) => {
         const { bestCheckpoint } = await trainRun({
           dataset: images,
-          config: tinyConfig({ algorithm, outer: { iterations: 4, metaBatchSize: 2, lr: 1e-3 } }),
+          config: tinyConfig({ algorithm, model: { filters: 4, hidden: [24], fusionDim: 8, norm }, outer: { iterations: 4, metaBatchSize: 2, lr: 1e-3 } }),
           dir,
         });
+        assert.equal((await readManifest(bestCheckpoint)).config.model.norm, norm, 'the checkpoint records its normalisation');
         const predictor = await loadPredictor(bestCheckpoint);
         const before = tf.memory().numTensors;
         const t = task(images, 8, 3, 1, 4);
@@ -62,6 +74,35 @@ for (const backend of TEST_BACKENDS) {
       });
     });
   }
+
+  test(`a checkpoint from before normalisation was a choice predicts with support-set moments, as it was trained (${backend})`, async () => {
+    await useTestBackend(backend);
+    await withTempDir(async (dir) => {
+      const { bestCheckpoint } = await trainRun({
+        dataset: images,
+        config: tinyConfig({ algorithm: 'maml', outer: { iterations: 2, metaBatchSize: 2, lr: 1e-3 } }),
+        dir,
+      });
+      const t = task(images, 8, 3, 1, 4);
+      const predict = async () => {
+        const predictor = await loadPredictor(bestCheckpoint);
+        const adapted = predictor.adapt(t.support, t.labels, 3);
+        try {
+          return await adapted.predict(t.query);
+        } finally {
+          adapted.dispose();
+          predictor.dispose();
+        }
+      };
+      const recorded = await predict();
+      const path = join(bestCheckpoint, CHECKPOINT_MANIFEST);
+      const manifest = JSON.parse(await readFile(path, 'utf8'));
+      assert.equal(manifest.config.model.norm, 'support');
+      delete manifest.config.model.norm;
+      await writeFile(path, JSON.stringify(manifest));
+      assert.deepEqual(await predict(), recorded);
+    });
+  });
 
   test(`multimodal: rows missing a modality, and a support set that never shows one, still predict (${backend})`, async () => {
     await useTestBackend(backend);

@@ -1,23 +1,27 @@
 // Stacking a meta-batch's tasks into one computation (per-task fast weights with a leading
 // task axis, grouped convolutions as im2col matmuls) gives the same meta-gradient as running
-// the tasks one by one, for every algorithm, on MLP, conv4 and multimodal data.
+// the tasks one by one, for every algorithm, on MLP, conv4 and multimodal data, under each
+// normalisation choice (TaskNorm's per-task α included).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf, type Tensor } from '../../../src/core/tensor/tf.js';
 import { buildNetwork } from '../../../src/core/models/network.js';
 import { createLearner, headWidth } from '../../../src/core/learners/index.js';
 import { disposeTaskTensors, toTaskTensors } from '../../../src/core/learners/task.js';
-import { ALGORITHMS } from '../../../src/core/config.js';
+import { ALGORITHMS, type Norm } from '../../../src/core/config.js';
 import { Random } from '../../../src/core/random.js';
 import type { InputSpec } from '../../../src/core/data/types.js';
 import { randomEpisode } from '../../helpers/random-episode.js';
 import { TEST_BACKENDS, useTestBackend } from '../../helpers/backend.js';
 
-const SPECS: { name: string; spec: InputSpec; missing: number }[] = [
+const SPECS: { name: string; spec: InputSpec; missing: number; norm?: Norm }[] = [
   { name: 'mlp', spec: { vector: { dim: 10 } }, missing: 0 },
   { name: 'conv4', spec: { image: { height: 16, width: 16, channels: 1 } }, missing: 0 },
   { name: 'multimodal with missing rows', spec: { image: { height: 16, width: 16, channels: 1 }, text: { features: 12 } }, missing: 0.3 },
   { name: 'strokes with missing rows', spec: { strokes: { points: 8 }, vector: { dim: 4 } }, missing: 0.3 },
+  { name: 'conv4, tasknorm', spec: { image: { height: 16, width: 16, channels: 1 } }, missing: 0, norm: 'tasknorm' },
+  { name: 'conv4, instance norm', spec: { image: { height: 16, width: 16, channels: 1 } }, missing: 0, norm: 'instance' },
+  { name: 'strokes with missing rows, tasknorm', spec: { strokes: { points: 8 }, vector: { dim: 4 } }, missing: 0.3, norm: 'tasknorm' },
 ];
 
 async function read(tensors: Tensor[]): Promise<Float32Array[]> {
@@ -26,11 +30,11 @@ async function read(tensors: Tensor[]): Promise<Float32Array[]> {
 
 for (const backend of TEST_BACKENDS) {
   for (const algorithm of ALGORITHMS) {
-    for (const { name, spec, missing } of SPECS) {
+    for (const { name, spec, missing, norm } of SPECS) {
       test(`${algorithm}, ${name}: 3 stacked tasks = mean of 3 single tasks (${backend})`, async () => {
         await useTestBackend(backend);
         const before = tf.memory().numTensors;
-        const network = buildNetwork(spec, { filters: 3, hidden: [12], fusionDim: 6 }, headWidth(algorithm, 3));
+        const network = buildNetwork(spec, { filters: 3, hidden: [12], fusionDim: 6, norm }, headWidth(algorithm, 3));
         const learner = createLearner(algorithm, network, { steps: 2, lr: 0.2 });
         const params = learner.init(new Random(1));
         const episodes = [1, 2, 3].map((seed) => randomEpisode(spec, { ways: 3, shots: 2, queries: 2 }, seed, missing));
