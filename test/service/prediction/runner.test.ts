@@ -26,6 +26,15 @@ const BOUNDED = { timeout: 60_000 };
 
 /** Which process served the request (the scripted child answers with its pid). */
 const served = async (r: PredictionRunner, adaptationId = 'ok') => (await r.request({ op: 'release', adaptationId })) as unknown as number;
+/** Whether `pid` is still a process (signal 0 only checks). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 const notReady = (error: unknown) => error instanceof ServiceError && error.code === 'not_ready';
 
 test('a request past the timeout kills the process; it fails alone and the queue behind it goes to a fresh one', BOUNDED, () =>
@@ -50,9 +59,11 @@ test('a process that dies mid-request fails that request; the next ones start a 
     await assert.rejects(crashing, notReady);
     const next = await behind;
     assert.notEqual(next, first);
-    // Killed while idle: nothing fails, and the next request starts a process of its own.
+    // Killed while idle: nothing fails, and it is replaced at once (the runner starts the new
+    // process in its exit handler, which has run once the old pid is reaped).
     process.kill(next, 'SIGKILL');
-    while (r.running) await new Promise((resolve) => setTimeout(resolve, 20));
+    while (alive(next)) await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(r.running, true, 'a new process is already starting');
     const after = await served(r);
     assert.notEqual(after, next);
     assert.equal(r.running, true);
