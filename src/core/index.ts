@@ -9,7 +9,7 @@ export type { CoreErrorCode } from './errors.js';
 export { BACKEND_PREFERENCES, initBackend, nativeFallbackNote } from './tensor/backend.js';
 export { liveTensors } from './tensor/tf.js';
 export type { BackendInfo, BackendOptions, BackendPreference, BackendSummary } from './tensor/backend.js';
-export { MODALITIES } from './data/types.js';
+export { MODALITIES, RESIZE_FILTERS } from './data/types.js';
 export { buildDataset, featurize, inferSpec, labelClasses } from './data/raw-examples.js';
 export type { RawExample, SpecOptions } from './data/raw-examples.js';
 export { loadDataset, saveDataset } from './data/dataset-file.js';
