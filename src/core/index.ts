@@ -15,6 +15,7 @@ export type { RawExample, SpecOptions } from './data/raw-examples.js';
 export { loadDataset, saveDataset } from './data/dataset-file.js';
 export { loadImageFolder, ZIP_LIMITS } from './data/image-folder.js';
 export { MAX_PIXELS } from './data/png.js';
+export { DEFAULT_RESIZE } from './data/images.js';
 export { MAX_ROW_FLOATS } from './data/rows.js';
 export { assertInformative } from './data/informative.js';
 export type { ImageFolderOptions } from './data/image-folder.js';

@@ -1,6 +1,7 @@
 // Image bytes -> the float layout of an InputSpec. Only decoding may go to sharp; colour
 // conversion and resizing are done here for every format, so a PNG decoded by the fast
 // path and a JPEG decoded by sharp are treated identically.
+import { LRUCache } from 'lru-cache';
 import sharp from 'sharp';
 import { CoreError } from '../errors.js';
 import { decodePng, MAX_PIXELS, type RawPixels } from './png.js';
@@ -132,7 +133,8 @@ const KERNELS: Record<ResizeFilter, Kernel> = {
   lanczos: { support: 3, weight: (x) => (Math.abs(x) < 3 ? sinc(x) * sinc(x / 3) : 0), rings: true },
 };
 
-const tapCache = new Map<string, Taps>();
+// Bounded: uploads come in any size, and a long-running server must not keep taps for each.
+const tapCache = new LRUCache<string, Taps>({ max: 64 });
 
 /**
  * Kernel weights widened by the scale factor when shrinking (PIL's antialiased resize): the
