@@ -32,6 +32,8 @@ const VARIANTS: Variant[] = [
   { name: 'ours, support-set batch norm', side: 'ours', args: ['--norm', 'support'] },
   { name: 'ours, TaskNorm-I', side: 'ours', args: ['--norm', 'tasknorm'] },
   { name: 'ours, instance norm', side: 'ours', args: ['--norm', 'instance'] },
+  { name: 'ours, bilinear resize', side: 'ours', args: ['--resize', 'bilinear'] },
+  { name: 'ours, Lanczos-3 resize (as the reference)', side: 'ours', args: ['--resize', 'lanczos'] },
   { name: 'reference --bn support', side: 'reference', args: ['--bn', 'support'] },
   {
     name: 'reference --bn support, bilinear resize (as ours)',

@@ -2,12 +2,12 @@
 // (all background characters + rotations meta-train, evaluation characters unrotated test, no
 // validation, as the reference does), then test accuracy ± 95% CI. Prints one JSON line.
 //   tsx bench/accuracy-cell.ts --config '<AccuracyConfig JSON>' [--backend B] [--task-batch N|auto] [--baselines]
-//                              [--norm tasknorm|support|instance] [--seed S]
+//                              [--norm tasknorm|support|instance] [--resize lanczos|bilinear] [--seed S]
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { defaultTrainConfig, initBackend, trainRun, type BackendPreference, type Norm } from '../src/core/index.js';
+import { defaultTrainConfig, initBackend, trainRun, type BackendPreference, type Norm, type ResizeFilter } from '../src/core/index.js';
 import { progressReporter } from '../src/cli/progress.js';
 import type { AccuracyConfig } from './accuracy-plan.js';
 import { peakRssMiB } from './measure.js';
@@ -20,6 +20,7 @@ const { values } = parseArgs({
     'task-batch': { type: 'string', default: 'auto' },
     baselines: { type: 'boolean', default: false },
     norm: { type: 'string' },
+    resize: { type: 'string' },
     seed: { type: 'string', default: '1' },
     'cache-dir': { type: 'string', default: join(tmpdir(), 'fewshot-bench-cache') },
   },
@@ -27,7 +28,7 @@ const { values } = parseArgs({
 const plan = JSON.parse(values.config!) as AccuracyConfig;
 
 const backend = await initBackend(values.backend as BackendPreference);
-const { dataset, split, loadSeconds } = await standardOmniglot(values['cache-dir']!);
+const { dataset, split, loadSeconds } = await standardOmniglot(values['cache-dir']!, values.resize as ResizeFilter | undefined);
 
 const config = defaultTrainConfig({
   algorithm: plan.algo,
@@ -65,6 +66,7 @@ try {
       backend: backend.name,
       device: backend.device,
       norm: config.model.norm,
+      resize: dataset.rows.spec.image?.resize ?? 'bilinear',
       accuracy: evaluation.accuracy.mean,
       ci95: evaluation.accuracy.ci95,
       baselines: evaluation.baselines,

@@ -1,7 +1,7 @@
 // The `fewshot` command.
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { CoreError, loadImageFolder, loadOmniglot, type ClassDataset } from '../service/core.js';
+import { CoreError, loadImageFolder, loadOmniglot, RESIZE_FILTERS, type ClassDataset, type ResizeFilter } from '../service/core.js';
 import { ConfigError, loadConfig, type ServiceConfig } from '../service/config.js';
 import { createLogger, type Logger } from '../service/logger.js';
 import { locateRedis } from '../service/local-redis.js';
@@ -20,8 +20,8 @@ const USAGE = `Usage: fewshot <command>
   eval --checkpoint DIR ...    evaluate a checkpoint on its test classes (fewshot eval --help)
   serve [--with-worker]        the HTTP API (and a training worker in the same process)
   worker [--concurrency N]     a training worker (any number, on any machines sharing Redis and FEWSHOT_DATA_DIR)
-  datasets import omniglot <dir-or-zip> [--name NAME] [--image-size 28] [--tenant T]
-  datasets import folder <dir-or-zip> --name NAME [--image-size N] [--channels 1|3] [--tenant T]
+  datasets import omniglot <dir-or-zip> [--name NAME] [--image-size 28] [--resize lanczos|bilinear] [--tenant T]
+  datasets import folder <dir-or-zip> --name NAME [--image-size N] [--channels 1|3] [--resize lanczos|bilinear] [--tenant T]
   datasets list
   keys create --scope predict|train|admin --name NAME [--tenant T]   prints the new key (only) on stdout
   keys list [--json]
@@ -69,14 +69,16 @@ async function serve(config: ServiceConfig, log: Logger, run: { api: boolean; wo
 async function importDataset(config: ServiceConfig, log: Logger, kind: string, source: string, values: Record<string, unknown>) {
   const imageSize = positiveInt(values['image-size'] as string | undefined, '--image-size');
   const name = values.name as string | undefined;
+  const resize = values.resize as ResizeFilter | undefined;
+  if (resize !== undefined && !RESIZE_FILTERS.includes(resize)) throw new UsageError(`--resize is ${RESIZE_FILTERS.join(' or ')}`);
   let dataset: ClassDataset;
   if (kind === 'omniglot') {
-    dataset = (await loadOmniglot(source, { imageSize })).dataset;
+    dataset = (await loadOmniglot(source, { imageSize, resize })).dataset;
   } else if (kind === 'folder') {
     if (!name) throw new UsageError('datasets import folder needs --name');
     const channels = positiveInt(values.channels as string | undefined, '--channels');
     if (channels !== undefined && channels !== 1 && channels !== 3) throw new UsageError('--channels is 1 or 3');
-    dataset = await loadImageFolder(source, { imageSize, channels, name });
+    dataset = await loadImageFolder(source, { imageSize, channels, resize, name });
   } else {
     throw new UsageError(`unknown importer "${kind}" (omniglot, folder)`);
   }
@@ -123,6 +125,7 @@ async function main(argv: string[]): Promise<void> {
       name: { type: 'string' },
       'image-size': { type: 'string' },
       channels: { type: 'string' },
+      resize: { type: 'string' },
       tenant: { type: 'string' },
       scope: { type: 'string' },
       json: { type: 'boolean' },

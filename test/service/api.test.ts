@@ -131,20 +131,20 @@ describe('datasets', () => {
     assertError(unnamed.body, 'validation_failed');
   });
 
-  test('zip of class folders of images', async () => {
+  test('zip of class folders of images, resized with the filter asked for', async () => {
     const files: Record<string, Uint8Array> = {};
     for (const [cls, shade] of [['light', 220], ['dark', 20]] as const) {
       for (let i = 0; i < 3; i++) files[`shapes/${cls}/${i}.png`] = await png(shade + i);
     }
     const res = await app.api
-      .post('/v1/datasets?name=shades&imageSize=16&channels=3')
+      .post('/v1/datasets?name=shades&imageSize=16&channels=3&resize=lanczos')
       .set('content-type', 'application/zip')
       .send(Buffer.from(zipSync(files)))
       .expect(201);
     assert.equal(res.body.numClasses, 2);
     assert.equal(res.body.numExamples, 6);
     const one = await app.api.get(`/v1/datasets/${res.body.id}`).expect(200);
-    assert.deepEqual(one.body.spec.image, { height: 16, width: 16, channels: 3 });
+    assert.deepEqual(one.body.spec.image, { height: 16, width: 16, channels: 3, resize: 'lanczos' });
   });
 
   test('validation errors name the failing fields', async () => {

@@ -7,17 +7,11 @@ import { unzipSync } from 'fflate';
 import { CoreError } from '../errors.js';
 import { DEFAULT_CONCURRENCY, mapLimit } from './concurrency.js';
 import { loadDataset, saveDataset } from './dataset-file.js';
-import { decodeImage } from './images.js';
+import { decodeImage, imageSpec, type ImageSpecOptions } from './images.js';
 import { allocateRows, columns } from './rows.js';
 import type { ClassDataset, ImageSpec } from './types.js';
 
-export interface ImageFolderOptions {
-  /** Square side images are resized to (default 28). */
-  imageSize?: number;
-  /** 1 = grayscale (default), 3 = RGB. */
-  channels?: 1 | 3;
-  /** Store 1 - intensity; see InputSpec. */
-  invert?: boolean;
+export interface ImageFolderOptions extends ImageSpecOptions {
   /** Where to keep the decoded dataset; no caching without it. */
   cacheDir?: string;
   /** Dataset name (default: the source's base name without .zip). */
@@ -120,12 +114,7 @@ export async function loadImageFolder(source: string, opts: ImageFolderOptions =
   const info = await stat(absolute).catch(() => {
     throw new CoreError('invalid_data', `image folder ${source} does not exist`);
   });
-  const spec: ImageSpec = {
-    height: opts.imageSize ?? 28,
-    width: opts.imageSize ?? 28,
-    channels: opts.channels ?? 1,
-    ...(opts.invert ? { invert: true } : {}),
-  };
+  const spec = imageSpec(opts);
   const name = opts.name ?? basename(absolute).replace(/\.zip$/i, '');
   const listing = info.isFile() ? listZip(absolute, info.size, info.mtimeMs) : await listDirectory(absolute);
 

@@ -9,7 +9,7 @@ import { loadImageFolder } from './image-folder.js';
 import { strokesBeside, withOmniglotStrokes } from './omniglot-strokes.js';
 import { concatRows } from './rows.js';
 import { DEFAULT_STROKE_POINTS } from './strokes.js';
-import type { ClassDataset } from './types.js';
+import type { ClassDataset, ResizeFilter } from './types.js';
 
 export interface OmniglotOptions {
   /** Square side (default 28, the standard protocol). */
@@ -20,6 +20,8 @@ export interface OmniglotOptions {
    * the conv net equal to blank paper. Recorded in the spec, so serving inverts uploads too.
    */
   invert?: boolean;
+  /** Resampling filter (default DEFAULT_RESIZE). */
+  resize?: ResizeFilter;
   cacheDir?: string;
   /**
    * Read the pen trajectories beside a single image set (strokes_background_small1.zip beside
@@ -50,7 +52,7 @@ function findSet(dir: string, set: string): string | undefined {
  * strokes come along where the publisher ships them: only for the two small sets).
  */
 export async function loadOmniglot(path: string, opts: OmniglotOptions = {}): Promise<Omniglot> {
-  const folderOptions = { imageSize: opts.imageSize ?? 28, channels: 1 as const, invert: opts.invert ?? true, cacheDir: opts.cacheDir };
+  const folderOptions = { imageSize: opts.imageSize ?? 28, channels: 1 as const, invert: opts.invert ?? true, resize: opts.resize, cacheDir: opts.cacheDir };
   const isDir = existsSync(path) && statSync(path).isDirectory();
   const backgroundPath = isDir ? findSet(path, 'images_background') : undefined;
   if (!backgroundPath) {

@@ -3,7 +3,7 @@
 // requests are featurised by the same code under the same spec.
 import { CoreError } from '../errors.js';
 import { DEFAULT_CONCURRENCY, mapLimit } from './concurrency.js';
-import { decodeImage } from './images.js';
+import { decodeImage, imageSpec, type ImageSpecOptions } from './images.js';
 import { allocateRows, columns } from './rows.js';
 import { DEFAULT_STROKE_POINTS, strokesProblem, writeStrokes, type Strokes } from './strokes.js';
 import { storedTextWidth, type TextFeatures, type TextFeaturesConfig } from './text/features.js';
@@ -20,17 +20,11 @@ export interface RawExample {
   strokes?: Strokes;
 }
 
-export interface SpecOptions {
-  /** Square side images are resized to (default 28). */
-  imageSize?: number;
-  /** 1 = grayscale (default), 3 = RGB. */
-  channels?: 1 | 3;
+export interface SpecOptions extends ImageSpecOptions {
   /** The text features runs on the dataset use by default; see ClassDataset.textFeatures. */
   text?: TextFeaturesConfig;
   /** Points each drawing is resampled to (default 64). */
   strokePoints?: number;
-  /** Store 1 - intensity; see InputSpec. */
-  invert?: boolean;
 }
 
 /** Missing means undefined or JSON null; an empty string is present text (all zeros). */
@@ -46,8 +40,7 @@ function fail(index: number, message: string): CoreError {
 export function inferSpec(examples: readonly RawExample[], opts: SpecOptions = {}): InputSpec {
   const spec: InputSpec = {};
   if (examples.some((e) => has(e, 'image'))) {
-    const size = opts.imageSize ?? 28;
-    spec.image = { height: size, width: size, channels: opts.channels ?? 1, ...(opts.invert ? { invert: true } : {}) };
+    spec.image = imageSpec(opts);
   }
   if (examples.some((e) => has(e, 'text'))) spec.text = { features: storedTextWidth(opts.text) };
   const firstVector = examples.findIndex((e) => has(e, 'vector'));

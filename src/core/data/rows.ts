@@ -2,7 +2,7 @@
 // modalities of a spec the same way, so that walk lives here once.
 import { CoreError } from '../errors.js';
 import { STROKE_CHANNELS, STROKE_POINTS_RANGE } from './strokes.js';
-import { MODALITIES, type FeatureRows, type InputSpec, type Modality } from './types.js';
+import { MODALITIES, RESIZE_FILTERS, type FeatureRows, type InputSpec, type Modality } from './types.js';
 
 /** One modality of a set of rows: `width` floats per row in `data`, one flag per row in `present`. */
 export interface ModalityColumn {
@@ -57,6 +57,10 @@ export function validateSpec(spec: InputSpec): void {
   const channels = spec.image?.channels;
   if (channels !== undefined && channels !== 1 && channels !== 3) {
     throw new CoreError('invalid_data', `image channels must be 1 or 3, got ${channels}`);
+  }
+  const resize = spec.image?.resize;
+  if (resize !== undefined && !RESIZE_FILTERS.includes(resize)) {
+    throw new CoreError('invalid_data', `image resize must be one of ${RESIZE_FILTERS.join(', ')}, got ${String(resize)}`);
   }
 }
 

@@ -9,7 +9,7 @@ import { loadHuffPost } from './huffpost.js';
 import { loadImageFolder } from './image-folder.js';
 import { loadOmniglot } from './omniglot.js';
 import { gaussianClusters, tinyImages } from './synthetic.js';
-import type { ClassDataset } from './types.js';
+import type { ClassDataset, ResizeFilter } from './types.js';
 
 export const SOURCE_FORMS = [
   'omniglot:<dir-or-zip>',
@@ -34,6 +34,8 @@ export interface DatasetSourceOptions {
   rotations?: boolean;
   /** Where decoded image sets are cached; no caching without it. */
   cacheDir?: string;
+  /** Resampling filter for image sets decoded here (saved dataset files keep theirs). */
+  resize?: ResizeFilter;
 }
 
 export interface ResolvedDataset {
@@ -55,7 +57,7 @@ const rotatable = (dataset: ClassDataset, requested: boolean | undefined, fallba
   (requested ?? fallback) && dataset.rows.spec.image !== undefined;
 
 async function omniglot(path: string, opts: DatasetSourceOptions): Promise<ResolvedDataset> {
-  const { dataset } = await loadOmniglot(path, { cacheDir: opts.cacheDir });
+  const { dataset } = await loadOmniglot(path, { cacheDir: opts.cacheDir, resize: opts.resize });
   const rotations = rotatable(dataset, opts.rotations, true);
   const description = describe(dataset, 'Omniglot');
   return { dataset, rotations, description: `${description}${rotations && dataset.split ? ', test classes unrotated' : ''}` };
@@ -70,7 +72,7 @@ function synthetic(kind: string, opts: DatasetSourceOptions): ResolvedDataset {
 
 async function fromPath(path: string, opts: DatasetSourceOptions): Promise<ResolvedDataset> {
   const folder = statSync(path).isDirectory() || /\.zip$/i.test(path);
-  const dataset = folder ? await loadImageFolder(path, { cacheDir: opts.cacheDir }) : await loadDataset(path);
+  const dataset = folder ? await loadImageFolder(path, { cacheDir: opts.cacheDir, resize: opts.resize }) : await loadDataset(path);
   return { dataset, rotations: rotatable(dataset, opts.rotations, false), description: describe(dataset, folder ? 'image folder' : 'dataset file') };
 }
 

@@ -11,9 +11,11 @@ export type Modality = (typeof MODALITIES)[number];
 export interface InputSpec {
   /**
    * `invert` stores 1 - intensity (dark strokes on a light page become 1, as Omniglot is
-   * usually fed). It lives in the spec so serving featurises uploads the way training did.
+   * usually fed). It lives in the spec so serving featurises uploads the way training did;
+   * so does `resize`, the filter images were shrunk with (absent: 'bilinear', what every
+   * dataset and checkpoint made before the field existed used).
    */
-  image?: { height: number; width: number; channels: number; invert?: boolean };
+  image?: { height: number; width: number; channels: number; invert?: boolean; resize?: ResizeFilter };
   /**
    * Text as a fixed-width vector of `features` numbers. A dataset holds hashed features of its
    * raw text (see ClassDataset.texts); a run re-featurises with the text features it uses.
@@ -23,6 +25,10 @@ export interface InputSpec {
   /** Pen strokes resampled to `points` points of STROKE_CHANNELS numbers each (see strokes.ts). */
   strokes?: { points: number };
 }
+
+/** Resampling filter for images (see images.ts). */
+export const RESIZE_FILTERS = ['lanczos', 'bilinear'] as const;
+export type ResizeFilter = (typeof RESIZE_FILTERS)[number];
 
 export type ImageSpec = NonNullable<InputSpec['image']>;
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MAX_TEXT_DIM, MODALITIES, STROKE_POINTS_RANGE, TEXT_FEATURE_KINDS } from '../core.js';
+import { DEFAULT_RESIZE, MAX_TEXT_DIM, MODALITIES, RESIZE_FILTERS, STROKE_POINTS_RANGE, TEXT_FEATURE_KINDS } from '../core.js';
 import { Upload } from '../plugins/content-types.js';
 import { Example, Timestamp } from './common.js';
 
@@ -34,7 +34,15 @@ export const DatasetSummary = z
 
 const InputSpec = z
   .object({
-    image: z.object({ height: z.int(), width: z.int(), channels: z.int() }).optional(),
+    image: z
+      .object({
+        height: z.int(),
+        width: z.int(),
+        channels: z.int(),
+        invert: z.boolean().optional().meta({ description: 'Stored as 1 - intensity' }),
+        resize: z.enum(RESIZE_FILTERS).optional().meta({ description: "Filter images were resized with; absent means 'bilinear'" }),
+      })
+      .optional(),
     text: z.object({ features: z.int() }).optional(),
     vector: z.object({ dim: z.int() }).optional(),
     strokes: z.object({ points: z.int() }).optional(),
@@ -63,6 +71,9 @@ export const CreateDatasetQuery = z.strictObject({
   }),
   channels: z.coerce.number().int().pipe(z.union([z.literal(1), z.literal(3)])).optional().meta({
     description: 'Image channels: 1 (grayscale) or 3 (RGB); default: inferred from the images',
+  }),
+  resize: z.enum(RESIZE_FILTERS).optional().meta({
+    description: `Filter images are resized with, recorded in the dataset and used for every prediction of its models (default: ${DEFAULT_RESIZE})`,
   }),
   textFeatures: z.enum(TEXT_FEATURE_KINDS).optional().meta({
     description: "Text features jobs on this dataset use unless they choose: 'tfidf-svd' (default) or 'hashing'",

@@ -2,10 +2,12 @@ import { test } from 'node:test';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
+import sharp from 'sharp';
 import { trainRun } from '../../../src/core/training/run.js';
 import { loadPredictor } from '../../../src/core/adaptation/predictor.js';
 import { multimodalClusters, tinyImages } from '../../../src/core/data/synthetic.js';
 import { gatherRows } from '../../../src/core/episodes/gather.js';
+import { decodeImage } from '../../../src/core/data/images.js';
 import { CoreError } from '../../../src/core/errors.js';
 import { MANIFEST as CHECKPOINT_MANIFEST, readManifest } from '../../../src/core/checkpoint/checkpoint.js';
 import { tf } from '../../../src/core/tensor/tf.js';
@@ -150,3 +152,37 @@ for (const backend of TEST_BACKENDS) {
     });
   });
 }
+
+test("prediction resizes uploads with the model's filter; a checkpoint without one resizes bilinearly, as before the choice", async () => {
+  // Trained on Lanczos-resized 16x16 images; served 48x48 uploads must be shrunk the same way.
+  const image = images.rows.spec.image!;
+  const lanczos: ClassDataset = { ...images, rows: { ...images.rows, spec: { ...images.rows.spec, image: { ...image, resize: 'lanczos' } } } };
+  const noise = Buffer.from(Array.from({ length: 48 * 48 }, (_, i) => (i * 7919) % 251));
+  const png = await sharp(noise, { raw: { width: 48, height: 48, channels: 1 } }).png().toBuffer();
+  const examples = [{ image: png }, { image: png.toString('base64') }];
+  await withTempDir(async (dir) => {
+    const { bestCheckpoint } = await trainRun({
+      dataset: lanczos,
+      config: tinyConfig({ algorithm: 'protonet', outer: { iterations: 2, metaBatchSize: 1, lr: 1e-3 } }),
+      dir,
+    });
+    const featurized = async () => {
+      const predictor = await loadPredictor(bestCheckpoint);
+      try {
+        return (await predictor.featurize(examples)).image!;
+      } finally {
+        predictor.dispose();
+      }
+    };
+    assert.equal((await readManifest(bestCheckpoint)).spec.image?.resize, 'lanczos', 'the checkpoint records the filter');
+    const served = await featurized();
+    assert.deepEqual(served.subarray(0, 256), await decodeImage(png, { ...image, resize: 'lanczos' }));
+    const path = join(bestCheckpoint, CHECKPOINT_MANIFEST);
+    const manifest = JSON.parse(await readFile(path, 'utf8'));
+    delete manifest.spec.image.resize;
+    await writeFile(path, JSON.stringify(manifest));
+    const older = await featurized();
+    assert.deepEqual(older.subarray(0, 256), await decodeImage(png, { ...image, resize: 'bilinear' }));
+    assert.notDeepEqual(older, served);
+  });
+});

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { CoreError } from '../../../src/core/errors.js';
-import { decodeImage, imageBytes, pixelsToSpec } from '../../../src/core/data/images.js';
+import { decodeImage, imageBytes, imageSpec, pixelsToSpec, resize, taps } from '../../../src/core/data/images.js';
+import { RESIZE_FILTERS } from '../../../src/core/data/types.js';
 import { decodePng } from '../../../src/core/data/png.js';
 
 const SIZE = 12;
@@ -122,6 +123,55 @@ test('resizing keeps flat images flat and averages when shrinking', async () => 
   const board = await sharp(checker, { raw: { width: 64, height: 64, channels: 1 } }).png().toBuffer();
   const shrunk = await decodeImage(board, { height: 16, width: 16, channels: 1 });
   assert.ok(shrunk.every((v) => Math.abs(v - 0.5) < 0.05));
+});
+
+test('Lanczos-3 taps: hand-computed weights when enlarging, normalised at every size', () => {
+  // 2 -> 4, output 0: centre 0.25 in input coordinates, taps at 0.5 and 1.5, i.e. L(-0.25) and L(-1.25)
+  // with L(x) = sinc(x) sinc(x/3): 0.890072 and -0.132872, normalised by their sum 0.757200.
+  const up = taps(2, 4, 'lanczos');
+  assert.deepEqual([up.first[0], up.count[0]], [0, 2]);
+  assert.ok(Math.abs(up.weights[0] - 1.175478) < 1e-5, `w0 ${up.weights[0]}`);
+  assert.ok(Math.abs(up.weights[1] + 0.175478) < 1e-5, `w1 ${up.weights[1]}`);
+  for (const filter of RESIZE_FILTERS) {
+    for (const [inSize, outSize] of [[105, 28], [28, 105], [7, 3], [3, 7], [64, 16]]) {
+      const t = taps(inSize, outSize, filter);
+      for (let o = 0; o < outSize; o++) {
+        const sum = t.weights.subarray(o * t.stride, o * t.stride + t.count[o]).reduce((a, b) => a + b, 0);
+        assert.ok(Math.abs(sum - 1) < 1e-5, `${filter} ${inSize}->${outSize} output ${o} sums to ${sum}`);
+      }
+    }
+  }
+});
+
+test("Lanczos resize matches Pillow's LANCZOS (105 -> 28), keeps flat images flat and clips its ringing to [0, 1]", () => {
+  // A 3-pixel vertical stroke at columns 50..52 and a horizontal one at rows 20..22, as
+  // Image.fromarray(a).resize((28, 28), Image.LANCZOS) returns it (Pillow, uint8): first row, first column.
+  const a = new Float32Array(105 * 105);
+  for (let y = 0; y < 105; y++) for (let x = 0; x < 105; x++) if ((x >= 50 && x < 53) || (y >= 20 && y < 23)) a[y * 105 + x] = 1;
+  const out = resize(a, 105, 105, 28, 28, 1, 'lanczos');
+  const pillowRow = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 171, 57, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+  const pillowColumn = [0, 0, 0, 3, 0, 171, 57, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+  assert.deepEqual(Array.from(out.subarray(0, 28), (v) => Math.round(v * 255)), pillowRow);
+  assert.deepEqual(Array.from({ length: 28 }, (_, y) => Math.round(out[y * 28] * 255)), pillowColumn);
+  assert.ok(out.every((v) => v >= 0 && v <= 1), 'ringing is clipped');
+  // Bilinear blurs the same stroke wider and flatter.
+  const bilinear = resize(a, 105, 105, 28, 28, 1, 'bilinear');
+  assert.ok(Math.max(...bilinear.subarray(0, 28)) < Math.max(...out.subarray(0, 28)));
+  const flat = new Float32Array(105 * 70 * 3).map((_, i) => [0.2, 0.4, 0.6][i % 3]);
+  for (const [h, w] of [[28, 28], [200, 300]]) {
+    assert.ok(resize(flat, 70, 105, h, w, 3, 'lanczos').every((v, i) => Math.abs(v - [0.2, 0.4, 0.6][i % 3]) < 1e-5));
+  }
+});
+
+test("the spec's filter decides how images are resized; no filter means bilinear", async () => {
+  const png = await sharp(card(), raw).png().toBuffer();
+  const spec = { height: 5, width: 5, channels: 1 };
+  const implicit = await decodeImage(png, spec);
+  assert.deepEqual(implicit, await decodeImage(png, { ...spec, resize: 'bilinear' }));
+  assert.notDeepEqual(implicit, await decodeImage(png, { ...spec, resize: 'lanczos' }));
+  // New specs leave bilinear implicit, so they are byte-identical to those made before the field.
+  assert.deepEqual(imageSpec({ resize: 'bilinear' }), { height: 28, width: 28, channels: 1 });
+  assert.deepEqual(imageSpec({ resize: 'lanczos', invert: true }), { height: 28, width: 28, channels: 1, invert: true, resize: 'lanczos' });
 });
 
 test('base64 strings and data URLs decode like the buffer', async () => {

@@ -37,7 +37,7 @@ const datasetRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, { de
       },
     },
     async (request, reply) => {
-      const { imageSize, channels, textFeatures, textDim, strokePoints } = request.query;
+      const { imageSize, channels, resize, textFeatures, textDim, strokePoints } = request.query;
       const text = textFeatures || textDim ? resolveTextFeatures({ features: textFeatures, dim: textDim }, {}) : undefined;
       // Validated per content type by CreateDatasetBody: the JSON object, NDJSON's examples, or a zip.
       const body = request.body as CreateDatasetJsonInput | ExampleInput[] | Upload;
@@ -49,8 +49,8 @@ const datasetRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = async (app, { de
       }
       const examples = body instanceof Upload ? null : Array.isArray(body) ? body : body.examples;
       const dataset = examples
-        ? await buildDataset(name, examples, { imageSize, channels, text, strokePoints })
-        : await loadImageFolder((body as Upload).path, { imageSize, channels, name });
+        ? await buildDataset(name, examples, { imageSize, channels, resize, text, strokePoints })
+        : await loadImageFolder((body as Upload).path, { imageSize, channels, resize, name });
       assertInformative(dataset);
       const { tenant } = principal(request);
       const record = await storeDataset(storage, datasets, dataset, tenant, (bytes, register) => quotas.admitStored(tenant, bytes, register));
