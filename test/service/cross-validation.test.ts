@@ -2,27 +2,17 @@
 // job, its events and the model) where the small dataset cannot give the requested evaluation,
 // and its model reports the folds with mean ± spread and how long evaluation took per episode.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { startAppWithWorker, testEnv, uploadClusters, waitFor, type TestApp, type TestEnv } from './helpers.js';
+import { test } from 'node:test';
+import { uploadClusters, useAppWithWorker, waitFor } from './helpers.js';
 
-let env: TestEnv;
-let app: TestApp;
+const service = useAppWithWorker();
 
-before(async () => {
-  env = await testEnv();
-  app = await startAppWithWorker(env.config);
-});
-after(async () => {
-  await app.close();
-  await env.cleanup();
-});
-
-const getJob = (id: string) => app.api.get(`/v1/jobs/${id}`).then((r) => r.body);
+const getJob = (id: string) => service.app.api.get(`/v1/jobs/${id}`).then((r) => r.body);
 
 test('a K-fold job reports its folds, which fold runs, and warns when evaluation cannot be 3-way', async () => {
   // 10 classes, default fractions: 7 meta-train, 1 validation, 2 test classes.
-  const datasetId = await uploadClusters(app.api, { classes: 10, perClass: 10, dim: 8, noise: 0.3, seed: 5 });
-  const { body } = await app.api
+  const datasetId = await uploadClusters(service.app.api, { classes: 10, perClass: 10, dim: 8, noise: 0.3, seed: 5 });
+  const { body } = await service.app.api
     .post('/v1/jobs')
     .send({
       datasetId,
@@ -35,7 +25,7 @@ test('a K-fold job reports its folds, which fold runs, and warns when evaluation
       crossValidation: { folds: 2, iterations: 10 },
     })
     .expect(202);
-  const events = app.api.get(`/v1/jobs/${body.id}/events`).then((r) => r.text);
+  const events = service.app.api.get(`/v1/jobs/${body.id}/events`).then((r) => r.text);
   const job = await waitFor(() => getJob(body.id), (j) => ['completed', 'failed', 'cancelled'].includes(j.status), 120_000, 'job to finish');
   assert.equal(job.status, 'completed', JSON.stringify(job));
   assert.ok(job.warnings.some((w: string) => /evaluation on the test classes is 2-way instead of the requested 3-way/.test(w)), JSON.stringify(job.warnings));
@@ -46,7 +36,7 @@ test('a K-fold job reports its folds, which fold runs, and warns when evaluation
   assert.match(stream, /"fold":\{"fold":1,"folds":2\}/);
   assert.match(stream, /2-way instead of the requested 3-way/, 'the warning is in the events');
 
-  const { body: model } = await app.api.get(`/v1/models/${job.modelId}`).expect(200);
+  const { body: model } = await service.app.api.get(`/v1/models/${job.modelId}`).expect(200);
   assert.equal(model.crossValidation.folds.length, 2);
   for (const fold of model.crossValidation.folds) {
     assert.equal(fold.trainClasses + fold.heldOutClasses, 7);
@@ -63,8 +53,8 @@ test('a K-fold job reports its folds, which fold runs, and warns when evaluation
 });
 
 test('more folds than classes is refused at the edge', async () => {
-  const datasetId = await uploadClusters(app.api, { classes: 4, perClass: 6, dim: 4, noise: 0.3, seed: 6 });
-  const { body } = await app.api
+  const datasetId = await uploadClusters(service.app.api, { classes: 4, perClass: 6, dim: 4, noise: 0.3, seed: 6 });
+  const { body } = await service.app.api
     .post('/v1/jobs')
     .send({ datasetId, algorithm: 'protonet', episode: { ways: 2 }, crossValidation: { folds: 5 } })
     .expect(400);

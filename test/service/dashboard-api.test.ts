@@ -4,24 +4,14 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import sharp from 'sharp';
 import { MetricHistory } from '../../src/service/queue/metric-history.js';
 import { createRedis } from '../../src/service/redis.js';
-import { REDIS_URL, startAppWithWorker, testEnv, uploadClusters, waitFor, type TestApp, type TestEnv } from './helpers.js';
+import { REDIS_URL, uploadClusters, useAppWithWorker, waitFor } from './helpers.js';
 
-let env: TestEnv;
-let app: TestApp;
-
-before(async () => {
-  // Keep one finished job: the second job's end removes the first, and its history with it.
-  env = await testEnv({ FEWSHOT_KEEP_JOBS: '1' });
-  app = await startAppWithWorker(env.config);
-});
-after(async () => {
-  await app.close();
-  await env.cleanup();
-});
+// Keep one finished job: the second job's end removes the first, and its history with it.
+const service = useAppWithWorker({ FEWSHOT_KEEP_JOBS: '1' });
 
 const finished = (status: string) => ['completed', 'failed', 'cancelled'].includes(status);
 const tinyJob = (datasetId: string, iterations: number) => ({
@@ -42,16 +32,16 @@ describe('metric history', () => {
   let modelId: string;
 
   before(async () => {
-    datasetId = await uploadClusters(app.api, { classes: 12, perClass: 6, dim: 4, noise: 0.3, seed: 7 });
-    const { body } = await app.api.post('/v1/jobs').send(tinyJob(datasetId, 25)).expect(202);
+    datasetId = await uploadClusters(service.app.api, { classes: 12, perClass: 6, dim: 4, noise: 0.3, seed: 7 });
+    const { body } = await service.app.api.post('/v1/jobs').send(tinyJob(datasetId, 25)).expect(202);
     jobId = body.id;
-    const job = await waitFor(() => app.api.get(`/v1/jobs/${jobId}`).then((r) => r.body), (j) => finished(j.status), 120_000, 'the job');
+    const job = await waitFor(() => service.app.api.get(`/v1/jobs/${jobId}`).then((r) => r.body), (j) => finished(j.status), 120_000, 'the job');
     assert.equal(job.status, 'completed', JSON.stringify(job));
     modelId = job.modelId;
   });
 
   test('GET /v1/jobs/:id/metrics: every iteration once, validations where they ran, evaluation start and end', async () => {
-    const res = await app.api.get(`/v1/jobs/${jobId}/metrics`).expect(200);
+    const res = await service.app.api.get(`/v1/jobs/${jobId}/metrics`).expect(200);
     assert.match(res.headers['content-type'], /application\/json/);
     assert.equal(res.body.jobId, jobId);
     const points = res.body.points as { iteration: number; phase: string; loss: number; accuracy: number; validationAccuracy: number | null; tasksPerSecond: number; time: string }[];
@@ -71,7 +61,7 @@ describe('metric history', () => {
     const times = points.map((p) => Date.parse(p.time));
     assert.ok(times.every((t, i) => i === 0 || t >= times[i - 1]), 'oldest first');
 
-    const later = await app.api.get(`/v1/jobs/${jobId}/metrics?after=20`).expect(200);
+    const later = await service.app.api.get(`/v1/jobs/${jobId}/metrics?after=20`).expect(200);
     assert.deepEqual(
       later.body.points.filter((p: { phase: string }) => p.phase === 'meta-training').map((p: { iteration: number }) => p.iteration),
       [21, 22, 23, 24, 25],
@@ -79,8 +69,8 @@ describe('metric history', () => {
   });
 
   test('Accept: text/csv gives the same points as CSV', async () => {
-    const json = (await app.api.get(`/v1/jobs/${jobId}/metrics`).expect(200)).body.points;
-    const res = await app.api.get(`/v1/jobs/${jobId}/metrics`).set('accept', 'text/csv').expect(200);
+    const json = (await service.app.api.get(`/v1/jobs/${jobId}/metrics`).expect(200)).body.points;
+    const res = await service.app.api.get(`/v1/jobs/${jobId}/metrics`).set('accept', 'text/csv').expect(200);
     assert.match(res.headers['content-type'], /^text\/csv/);
     assert.match(res.headers['content-disposition'], new RegExp(`${jobId}-metrics\\.csv`));
     const [header, ...rows] = res.text.trimEnd().split('\n');
@@ -92,33 +82,33 @@ describe('metric history', () => {
   });
 
   test('unknown jobs are 404', async () => {
-    const res = await app.api.get('/v1/jobs/job_nope/metrics').expect(404);
+    const res = await service.app.api.get('/v1/jobs/job_nope/metrics').expect(404);
     assert.equal(res.body.error.code, 'not_found');
-    await app.api.get('/v1/jobs/job_nope/metrics').set('accept', 'text/csv').expect(404);
+    await service.app.api.get('/v1/jobs/job_nope/metrics').set('accept', 'text/csv').expect(404);
   });
 
   test("GET /v1/models/:id/manifest is the served checkpoint's manifest, as a download", async () => {
-    const res = await app.api.get(`/v1/models/${modelId}/manifest`).expect(200);
+    const res = await service.app.api.get(`/v1/models/${modelId}/manifest`).expect(200);
     assert.match(res.headers['content-disposition'], new RegExp(`attachment; filename="${modelId}-manifest.json"`));
     assert.equal(res.body.format, 'fewshot-checkpoint/1');
-    const model = (await app.api.get(`/v1/models/${modelId}`).expect(200)).body;
-    const dir = join(env.config.dataDir, 'runs', jobId);
+    const model = (await service.app.api.get(`/v1/models/${modelId}`).expect(200)).body;
+    const dir = join(service.env.config.dataDir, 'runs', jobId);
     const best = JSON.parse(await readFile(join(dir, 'best.json'), 'utf8')) as { checkpoint: string };
     assert.deepEqual(res.body, JSON.parse(await readFile(join(dir, best.checkpoint, 'manifest.json'), 'utf8')));
     assert.deepEqual(res.body.config, model.config);
-    await app.api.get('/v1/models/mdl_nope/manifest').expect(404);
+    await service.app.api.get('/v1/models/mdl_nope/manifest').expect(404);
   });
 
   test('the history goes when retention removes its job', async () => {
     const redis = createRedis(REDIS_URL, 'client', 'test-history');
     try {
-      const history = new MetricHistory(redis, env.config.prefix);
+      const history = new MetricHistory(redis, service.env.config.prefix);
       assert.ok((await history.read(jobId)).length > 0);
-      const { body } = await app.api.post('/v1/jobs').send(tinyJob(datasetId, 3)).expect(202);
-      await waitFor(() => app.api.get(`/v1/jobs/${body.id}`).then((r) => r.body), (j) => finished(j.status), 120_000, 'the second job');
+      const { body } = await service.app.api.post('/v1/jobs').send(tinyJob(datasetId, 3)).expect(202);
+      await waitFor(() => service.app.api.get(`/v1/jobs/${body.id}`).then((r) => r.body), (j) => finished(j.status), 120_000, 'the second job');
       // BullMQ keeps one finished job; the first one's history is swept when the second ends.
       await waitFor(() => history.read(jobId), (points) => points.length === 0, 10_000, 'the first history to go');
-      await app.api.get(`/v1/jobs/${jobId}/metrics`).expect(404);
+      await service.app.api.get(`/v1/jobs/${jobId}/metrics`).expect(404);
       assert.ok((await history.read(body.id)).length > 0, 'the kept job keeps its history');
     } finally {
       await redis.quit();
@@ -138,12 +128,12 @@ describe('dataset samples', () => {
       { label: 'dark', text: 'night' },
       { label: 'zz', vector: [9, 9, 9, 9, 9, 9, 9, 9, 9, 9] },
     ];
-    const created = await app.api.post('/v1/datasets?imageSize=8').send({ name: 'mixed', examples }).expect(201);
+    const created = await service.app.api.post('/v1/datasets?imageSize=8').send({ name: 'mixed', examples }).expect(201);
     const id = created.body.id;
-    const dataset = (await app.api.get(`/v1/datasets/${id}`).expect(200)).body;
+    const dataset = (await service.app.api.get(`/v1/datasets/${id}`).expect(200)).body;
     assert.equal(dataset.split, undefined, 'no publisher split for uploaded data');
 
-    const res = await app.api.get(`/v1/datasets/${id}/samples?limit=2&perClass=3`).expect(200);
+    const res = await service.app.api.get(`/v1/datasets/${id}/samples?limit=2&perClass=3`).expect(200);
     assert.equal(res.body.totalClasses, 3);
     assert.deepEqual(
       res.body.classes.map((c: { name: string }) => c.name),
@@ -163,13 +153,13 @@ describe('dataset samples', () => {
     const data = await sharp(thumbnail).raw().toBuffer();
     assert.ok(Math.abs(data[0] - 10) <= 1, `the stored pixels: ${data[0]}`);
 
-    const next = await app.api.get(`/v1/datasets/${id}/samples?offset=2`).expect(200);
+    const next = await service.app.api.get(`/v1/datasets/${id}/samples?offset=2`).expect(200);
     assert.deepEqual(
       next.body.classes.map((c: { name: string; texts: string[] }) => [c.name, c.texts]),
       [['zz', []]],
     );
-    await app.api.get(`/v1/datasets/${id}/samples?limit=0`).expect(400);
-    await app.api.get('/v1/datasets/ds_nope/samples').expect(404);
+    await service.app.api.get(`/v1/datasets/${id}/samples?limit=0`).expect(400);
+    await service.app.api.get('/v1/datasets/ds_nope/samples').expect(404);
   });
 
   test('an image dataset stored inverted (Omniglot style) is shown as uploaded', async () => {
@@ -183,15 +173,15 @@ describe('dataset samples', () => {
         invert: true,
       });
       const record = await storeDataset(
-        new LocalStorage(env.config.dataDir),
-        datasetRegistry(redis, env.config.prefix),
+        new LocalStorage(service.env.config.dataDir),
+        datasetRegistry(redis, service.env.config.prefix),
         { ...dataset, split: { train: [0], validation: [], test: [1] } },
         'default',
       );
-      const page = (await app.api.get(`/v1/datasets/${record.id}/samples`).expect(200)).body;
+      const page = (await service.app.api.get(`/v1/datasets/${record.id}/samples`).expect(200)).body;
       const pixel = async (url: string) => (await sharp(Buffer.from(url.split(',')[1], 'base64')).raw().toBuffer())[0];
       assert.ok(Math.abs((await pixel(page.classes[0].samples[0].image)) - 30) <= 1);
-      const shown = (await app.api.get(`/v1/datasets/${record.id}`).expect(200)).body;
+      const shown = (await service.app.api.get(`/v1/datasets/${record.id}`).expect(200)).body;
       assert.deepEqual(shown.split, { train: [0], validation: [], test: [1] });
     } finally {
       await redis.quit();
@@ -200,20 +190,20 @@ describe('dataset samples', () => {
 });
 
 test('the dashboard is served at /ui and / leads to it', async () => {
-  await app.api.get('/').expect(302).expect('location', '/ui/');
-  await app.api.get('/ui').expect(302).expect('location', '/ui/');
-  const page = await app.api.get('/ui/').expect(200);
+  await service.app.api.get('/').expect(302).expect('location', '/ui/');
+  await service.app.api.get('/ui').expect(302).expect('location', '/ui/');
+  const page = await service.app.api.get('/ui/').expect(200);
   assert.match(page.headers['content-type'], /text\/html/);
   assert.match(page.text, /<script type="module" src="app.js">/);
-  const script = await app.api.get('/ui/app.js').expect(200);
+  const script = await service.app.api.get('/ui/app.js').expect(200);
   assert.match(script.headers['content-type'], /javascript/);
   // The build's compressed copies go to browsers that accept them.
-  const compressed = await app.api.get('/ui/app.js').set('accept-encoding', 'br, gzip').expect(200);
+  const compressed = await service.app.api.get('/ui/app.js').set('accept-encoding', 'br, gzip').expect(200);
   assert.equal(compressed.headers['content-encoding'], 'br');
   assert.equal(compressed.text, script.text);
-  await app.api.get('/ui/nothing.js').expect(404);
-  const board = await app.api.get('/admin/queues').expect(200);
+  await service.app.api.get('/ui/nothing.js').expect(404);
+  const board = await service.app.api.get('/admin/queues').expect(200);
   assert.match(board.text, /Fewshot queues/);
-  const queues = await app.api.get('/admin/queues/api/queues').expect(200);
+  const queues = await service.app.api.get('/admin/queues/api/queues').expect(200);
   assert.ok(queues.body.queues.some((q: { name: string }) => q.name === 'train'));
 });

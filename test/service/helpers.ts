@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import supertest from 'supertest';
 import { buildApp } from '../../src/service/app.js';
@@ -168,4 +169,21 @@ export async function jobLogs(config: ServiceConfig, id: string): Promise<string
   } finally {
     await redis.quit();
   }
+}
+
+/**
+ * This test file's own environment and an app with a training worker, made before its tests and
+ * closed after them; read `.env` and `.app` inside the tests.
+ */
+export function useAppWithWorker(overrides: Record<string, string> = {}): { env: TestEnv; app: TestApp } {
+  const service = {} as { env: TestEnv; app: TestApp };
+  before(async () => {
+    service.env = await testEnv(overrides);
+    service.app = await startAppWithWorker(service.env.config);
+  });
+  after(async () => {
+    await service.app?.close();
+    await service.env?.cleanup();
+  });
+  return service;
 }

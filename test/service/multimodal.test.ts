@@ -5,22 +5,12 @@
 // query's scores never depend on the queries beside it. Also: strokes a request cannot use are
 // a 400 that names the example.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { MODALITIES, type Modality } from '../../src/core/data/types.js';
 import { multimodalExamples, only, type MultimodalExample } from '../helpers/multimodal-examples.js';
-import { startAppWithWorker, testEnv, waitFor, type TestApp, type TestEnv } from './helpers.js';
+import { useAppWithWorker, waitFor } from './helpers.js';
 
-let env: TestEnv;
-let app: TestApp;
-
-before(async () => {
-  env = await testEnv();
-  app = await startAppWithWorker(env.config);
-});
-after(async () => {
-  await app.close();
-  await env.cleanup();
-});
+const service = useAppWithWorker();
 
 const WAYS = 3;
 const SHOTS = 2;
@@ -43,16 +33,16 @@ describe('multimodal data with missing modalities, through HTTP', () => {
 
   test('a dataset of mixed modalities uploads, and a job trains on it with TF-IDF + SVD text features', async () => {
     const upload = examples.slice(0, TRAIN_CLASSES * PER_CLASS).map((e, i) => only(e, MIXES[i % MIXES.length]));
-    const created = await app.api
+    const created = await service.app.api
       .post('/v1/datasets?imageSize=16&strokePoints=16&textFeatures=tfidf-svd&textDim=16')
       .send({ name: 'mixed', examples: upload })
       .expect(201);
     assert.deepEqual(created.body.modalities, ['image', 'text', 'vector', 'strokes']);
     assert.deepEqual(created.body.text, { features: 'tfidf-svd', dim: 16 });
-    const { body: dataset } = await app.api.get(`/v1/datasets/${created.body.id}`).expect(200);
+    const { body: dataset } = await service.app.api.get(`/v1/datasets/${created.body.id}`).expect(200);
     assert.deepEqual(dataset.spec.strokes, { points: 16 });
 
-    const job = await app.api
+    const job = await service.app.api
       .post('/v1/jobs')
       .send({
         datasetId: created.body.id,
@@ -66,13 +56,13 @@ describe('multimodal data with missing modalities, through HTTP', () => {
         split: { train: 0.7, validation: 0.1, test: 0.2 },
       })
       .expect(202);
-    const done = await waitFor(() => app.api.get(`/v1/jobs/${job.body.id}`).then((r) => r.body), (j) => ['completed', 'failed', 'cancelled'].includes(j.status), 240_000, 'the job');
+    const done = await waitFor(() => service.app.api.get(`/v1/jobs/${job.body.id}`).then((r) => r.body), (j) => ['completed', 'failed', 'cancelled'].includes(j.status), 240_000, 'the job');
     assert.equal(done.status, 'completed', JSON.stringify(done));
     modelId = done.modelId;
-    const { body: model } = await app.api.get(`/v1/models/${modelId}`).expect(200);
+    const { body: model } = await service.app.api.get(`/v1/models/${modelId}`).expect(200);
     assert.deepEqual(model.config.text, { features: 'tfidf-svd', dim: 16 });
     // A job may choose other text features; an SVD wider than the limit is refused up front.
-    const wide = await app.api.post('/v1/jobs').send({ datasetId: created.body.id, algorithm: 'protonet', text: { dim: 2000 } }).expect(400);
+    const wide = await service.app.api.post('/v1/jobs').send({ datasetId: created.body.id, algorithm: 'protonet', text: { dim: 2000 } }).expect(400);
     assert.match(wide.body.error.message, /tfidf-svd text features are 1 to 1024 wide, not 2000/);
   });
 
@@ -85,7 +75,7 @@ describe('multimodal data with missing modalities, through HTTP', () => {
       const queryMissing = MODALITIES[(k + 1) % MODALITIES.length];
       const supportSet = support().map((e) => only(e, MODALITIES.filter((m) => m !== missing)));
       const queries = held().map((e) => only(e, MODALITIES.filter((m) => m !== queryMissing), true));
-      const res = await app.api.post(`/v1/models/${modelId}/predict`).send({ support: supportSet, queries }).expect(200);
+      const res = await service.app.api.post(`/v1/models/${modelId}/predict`).send({ support: supportSet, queries }).expect(200);
       const score = accuracy(res.body.predictions, held());
       results.push(`support without ${missing}, queries without ${queryMissing}: ${(100 * score).toFixed(0)}%`);
       assert.ok(score > 0.5, results.at(-1));
@@ -94,7 +84,7 @@ describe('multimodal data with missing modalities, through HTTP', () => {
     for (const single of MODALITIES) {
       const supportSet = support().map((e) => only(e, [single]));
       const queries = held().map((e) => only(e, [...MODALITIES], true));
-      const res = await app.api.post(`/v1/models/${modelId}/predict`).send({ support: supportSet, queries }).expect(200);
+      const res = await service.app.api.post(`/v1/models/${modelId}/predict`).send({ support: supportSet, queries }).expect(200);
       const score = accuracy(res.body.predictions, held());
       results.push(`support of ${single} only: ${(100 * score).toFixed(0)}%`);
       assert.ok(score > 0.5, results.at(-1));
@@ -105,10 +95,10 @@ describe('multimodal data with missing modalities, through HTTP', () => {
   test("a query's scores do not depend on the other queries in the request", async () => {
     const supportSet = support().map((e) => only(e, ['image', 'text', 'strokes']));
     const queries = held().map((e, i) => only(e, [MODALITIES[i % 4], MODALITIES[(i + 1) % 4]], true));
-    const together = await app.api.post(`/v1/models/${modelId}/predict`).send({ support: supportSet, queries }).expect(200);
+    const together = await service.app.api.post(`/v1/models/${modelId}/predict`).send({ support: supportSet, queries }).expect(200);
     for (const i of [0, 5, 10, 17]) {
-      const alone = await app.api.post(`/v1/models/${modelId}/predict`).send({ support: supportSet, queries: [queries[i]] }).expect(200);
-      const pair = await app.api
+      const alone = await service.app.api.post(`/v1/models/${modelId}/predict`).send({ support: supportSet, queries: [queries[i]] }).expect(200);
+      const pair = await service.app.api
         .post(`/v1/models/${modelId}/predict`)
         .send({ support: supportSet, queries: [queries[(i + 7) % queries.length], queries[i]] })
         .expect(200);
@@ -130,16 +120,16 @@ describe('multimodal data with missing modalities, through HTTP', () => {
     ];
     for (const [strokes, where] of cases) {
       const examples = good.map((e, i) => (i === 3 ? { label: e.label, strokes } : e));
-      const res = await app.api.post('/v1/datasets').send({ name: 'bad', examples }).expect(400);
+      const res = await service.app.api.post('/v1/datasets').send({ name: 'bad', examples }).expect(400);
       assert.equal(res.body.error.code, 'validation_failed');
       assert.match(JSON.stringify(res.body.error.details), where);
     }
     // The same through NDJSON, where the core's own check speaks: it names the example too.
     const ndjson = [...good.slice(0, 3), { label: 'x', strokes: [[[0, 0]], []] }].map((e) => JSON.stringify(e)).join('\n');
-    const res = await app.api.post('/v1/datasets?name=bad').set('content-type', 'application/x-ndjson').send(ndjson).expect(400);
+    const res = await service.app.api.post('/v1/datasets?name=bad').set('content-type', 'application/x-ndjson').send(ndjson).expect(400);
     assert.match(JSON.stringify(res.body.error), /examples?\W+3|\/3\/strokes/);
     // And in a prediction request.
-    const query = await app.api
+    const query = await service.app.api
       .post(`/v1/models/${modelId}/predict`)
       .send({ support: good, queries: [{ strokes: [[[0, 0]]] }, { strokes: [[[0, 'NaN']]] }] })
       .expect(400);
