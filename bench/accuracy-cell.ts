@@ -3,15 +3,14 @@
 // validation, as the reference does), then test accuracy ± 95% CI. Prints one JSON line.
 //   tsx bench/accuracy-cell.ts --config '<AccuracyConfig JSON>' [--backend B] [--task-batch N|auto] [--baselines]
 //                              [--norm tasknorm|support|instance] [--resize lanczos|bilinear] [--seed S]
-import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { defaultTrainConfig, initBackend, trainRun, type BackendPreference, type Norm, type ResizeFilter } from '../src/core/index.js';
-import { progressReporter } from '../src/cli/progress.js';
+import { defaultTrainConfig, initBackend, type BackendPreference, type Norm, type ResizeFilter } from '../src/core/index.js';
 import type { AccuracyConfig } from './accuracy-plan.js';
 import { peakRssMiB } from './measure.js';
 import { standardOmniglot } from './omniglot-standard.js';
+import { timedTrainRun } from './timed-train.js';
 
 const { values } = parseArgs({
   options: {
@@ -44,22 +43,7 @@ const config = defaultTrainConfig({
   taskBatch: values['task-batch'] === 'auto' ? 'auto' : Number(values['task-batch']),
 });
 
-const dir = await mkdtemp(join(tmpdir(), 'fewshot-bench-run-'));
-const progress = progressReporter({ write: (text) => process.stderr.write(text), isTTY: false });
-const started = performance.now();
-let trainSeconds = 0;
-try {
-  const result = await trainRun({
-    dataset,
-    config,
-    split,
-    dir,
-    onProgress: (p) => {
-      progress.update(p);
-      // Evaluation's progress reports carry the last iteration too: only training's may stop the clock.
-      if (p.phase === 'meta-training' && p.iteration === p.iterations) trainSeconds = (performance.now() - started) / 1000;
-    },
-  });
+await timedTrainRun({ dataset, config, split }, ({ result, trainSeconds, evalSeconds }) => {
   const evaluation = result.evaluation!;
   console.log(
     JSON.stringify({
@@ -72,10 +56,8 @@ try {
       baselines: evaluation.baselines,
       loadSeconds,
       trainSeconds,
-      evalSeconds: (performance.now() - started) / 1000 - trainSeconds,
+      evalSeconds,
       peakRssMiB: peakRssMiB(),
     }),
   );
-} finally {
-  await rm(dir, { recursive: true, force: true });
-}
+});

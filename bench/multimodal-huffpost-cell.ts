@@ -4,18 +4,15 @@
 // `baselines`, also the scratch and pre-trained baselines and nearest prototypes on the text
 // features themselves (no network), all on the same test episodes. Prints one JSON line.
 //   tsx bench/multimodal-huffpost-cell.ts --config '<HuffPostConfig JSON>' [--backend B]
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { defaultTrainConfig, initBackend, loadHuffPost, trainRun, type BackendPreference } from '../src/core/index.js';
+import { defaultTrainConfig, initBackend, loadHuffPost, type BackendPreference } from '../src/core/index.js';
 import { readManifest } from '../src/core/checkpoint/checkpoint.js';
 import { readTextFeatures } from '../src/core/checkpoint/text-features.js';
 import { withTextFeatures } from '../src/core/data/text/dataset-text.js';
-import { progressReporter } from '../src/cli/progress.js';
 import { featurePrototypeAccuracy } from './multimodal-prototypes.js';
 import { HUFFPOST_DIR, type HuffPostConfig } from './multimodal-plan.js';
 import { peakRssMiB } from './measure.js';
+import { timedTrainRun } from './timed-train.js';
 
 const { values } = parseArgs({ options: { config: { type: 'string' }, backend: { type: 'string', default: 'auto' } } });
 const plan = JSON.parse(values.config!) as HuffPostConfig;
@@ -32,22 +29,8 @@ const config = defaultTrainConfig({
   text: { features: plan.features },
 });
 
-const dir = await mkdtemp(join(tmpdir(), 'fewshot-bench-huffpost-'));
-const progress = progressReporter({ write: (text) => process.stderr.write(text), isTTY: false });
-const started = performance.now();
-let trainSeconds = 0;
-try {
-  const result = await trainRun({
-    dataset,
-    config,
-    dir,
-    onProgress: (p) => {
-      progress.update(p);
-      if (p.phase === 'meta-training' && p.iteration === p.iterations) trainSeconds = (performance.now() - started) / 1000;
-    },
-  });
+await timedTrainRun({ dataset, config }, async ({ result, trainSeconds, evalSeconds }) => {
   const evaluation = result.evaluation!;
-  const evalSeconds = (performance.now() - started) / 1000 - trainSeconds;
   const manifest = await readManifest(result.bestCheckpoint);
   const features = plan.baselines
     ? featurePrototypeAccuracy(withTextFeatures(dataset, (await readTextFeatures(result.bestCheckpoint, manifest))!), manifest.split.test, manifest.config)
@@ -64,6 +47,4 @@ try {
       peakRssMiB: peakRssMiB(),
     }),
   );
-} finally {
-  await rm(dir, { recursive: true, force: true });
-}
+});
