@@ -14,7 +14,7 @@
 //   redis-late      `fewshot serve` and `fewshot worker` started with Redis down: time until they
 //                   answer (503, not ready), then from Redis starting to /readyz 200 with the
 //                   worker registered.
-// Holds no lock itself: run it as `flock /work/wt/bench.lock npm run bench:faults` where several
+// Holds no lock itself: run it as `flock <lock-file> npm run bench:faults` where several
 // people share a machine.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';

@@ -14,7 +14,7 @@
 //               disk-backed, in this process), as the worker and the API do it: save = write +
 //               publish (blobs, then manifest, then the pointer), load = fetch into an empty
 //               cache + verify checksums + read.
-// Holds no lock itself: run it as `flock /work/wt/bench.lock npm run bench:platform` where
+// Holds no lock itself: run it as `flock <lock-file> npm run bench:platform` where
 // several people share a machine.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
