@@ -1,9 +1,9 @@
 // Lists the node_modules files a bare GPU machine needs to run the webgpu tests and the
 // throughput bench from source (tsx, tfjs and its backends, Dawn), one path per line, relative
 // to the repository root. Packages are followed through their dependencies as Node resolves
-// them; what Node never loads there (other platforms' binaries, browser bundles, source maps,
-// type declarations, tests) is left out so the carried archive stays well under the device
-// tool's 64 MiB.
+// them; what Node never loads there (other platforms' binaries, source maps, type declarations,
+// tests) is left out so the carried archive stays well under the device tool's 64 MiB. Minified
+// files stay: some packages' Node entry points are minified (lru-cache's).
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,7 +37,7 @@ function importedPackages(): string[] {
 }
 // Optional at run time (the CUDA and CPU tfjs-node backends are loaded only where installed).
 const OPTIONAL = new Set(['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']);
-const SKIP_FILE = /(\.map|\.d\.ts|\.d\.mts|\.d\.cts|_test\.js|\.min\.js|\.es2017\.js|\.fesm\.js|\.md|\.ts)$/i;
+const SKIP_FILE = /(\.map|\.d\.ts|\.d\.mts|\.d\.cts|_test\.js|\.es2017\.js|\.fesm\.js|\.md|\.ts)$/i;
 const SKIP_DIR = new Set(['darwin-universal', 'linux-arm64', 'win32-arm64', 'win32-x64', 'test', 'tests', 'docs']);
 
 interface Manifest {

@@ -18,7 +18,7 @@ const tsx = (script: string, ...args: string[]) =>
 test('the carried module list holds every entry point the GPU stages load, and no other platform', () => {
   const files = new Set(tsx('bench/gpu/module-closure.ts').split('\n').filter(Boolean));
   const require = createRequire(join(ROOT, 'package.json'));
-  for (const name of ['tsx', '@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-webgpu', 'webgpu', 'fflate', 'sharp', 'ml-matrix']) {
+  for (const name of ['tsx', '@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-webgpu', 'webgpu', 'fflate', 'sharp', 'ml-matrix', 'lru-cache', 'p-limit']) {
     assert.ok(files.has(relative(ROOT, require.resolve(name))), `${name}'s entry point is carried`);
   }
   assert.ok(files.has('node_modules/@tensorflow/tfjs-core/dist/register_all_gradients.js'), 'the gradients tf.ts requires');
