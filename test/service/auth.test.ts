@@ -6,7 +6,6 @@ import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { pino } from 'pino';
 import supertest from 'supertest';
@@ -15,8 +14,7 @@ import { loadConfig } from '../../src/service/config.js';
 import { parseKeySeeds } from '../../src/service/registry/keys.js';
 import { start } from '../../src/service/server.js';
 import { REDIS_URL, startApp, testEnv, type TestApp, type TestEnv } from './helpers.js';
-
-const BIN = fileURLToPath(new URL('../../bin/fewshot.js', import.meta.url));
+import { BIN } from '../../scripts/lib/service.js';
 
 let env: TestEnv;
 let app: TestApp;

@@ -9,14 +9,13 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { truncate } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { freePort } from '../../src/service/local-redis.js';
 import { generateKey } from '../../src/service/registry/keys.js';
 import { childrenRunning, clusters, resumableJob, startApp, startAppWithWorker, testEnv, uploadClusters, waitFor, type TestApp, type TestEnv } from './helpers.js';
 import { hasRedisServer, redisServer } from './redis-server.js';
+import { BIN } from '../../scripts/lib/service.js';
 
-const BIN = fileURLToPath(new URL('../../bin/fewshot.js', import.meta.url));
 const cleanups: (() => Promise<unknown>)[] = [];
 after(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();

@@ -10,15 +10,13 @@ import { once } from 'node:events';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import supertest from 'supertest';
 import { freePort } from '../../src/service/local-redis.js';
 import { generateKey } from '../../src/service/registry/keys.js';
 import { startS3, type TestS3 } from './s3-server.js';
 import { clusters, jobLogs as logsOf, resumableJob, testEnv, waitFor, type TestEnv } from './helpers.js';
-
-const BIN = fileURLToPath(new URL('../../bin/fewshot.js', import.meta.url));
+import { BIN } from '../../scripts/lib/service.js';
 
 let s3: TestS3;
 let env: TestEnv;
@@ -129,7 +127,6 @@ test('two APIs and two workers share one Redis and one bucket; a killed workerâ€
     onOne.body.predictions.map((p: { label: string }) => p.label),
   );
   mark(`adaptation ${adaptation.id} made on API 1, used on API 2: same ${queries.length} labels`);
-
 
   async function jobLog(id: string, pattern: RegExp): Promise<RegExpExecArray> {
     const lines = await jobLogs(id);

@@ -4,11 +4,9 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { clusters, resumableJob, startApp, testEnv, waitFor, type TestApp, type TestEnv } from './helpers.js';
-
-const BIN = fileURLToPath(new URL('../../bin/fewshot.js', import.meta.url));
+import { BIN } from '../../scripts/lib/service.js';
 
 let env: TestEnv;
 let app: TestApp;

@@ -6,12 +6,11 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { request, type ClientRequest, type IncomingMessage } from 'node:http';
-import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { freePort } from '../../src/service/local-redis.js';
 import { clusters, resumableJob, startApp, startAppWithWorker, testEnv, waitFor, type TestApp, type TestEnv } from './helpers.js';
+import { BIN } from '../../scripts/lib/service.js';
 
-const BIN = fileURLToPath(new URL('../../bin/fewshot.js', import.meta.url));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let env: TestEnv;

@@ -6,14 +6,12 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
 import { createLogger } from '../../src/service/logger.js';
 import { startTrainWorker, type TrainWorker } from '../../src/service/queue/worker.js';
 import { clusters, REDIS_URL, startApp, testEnv, waitFor, type Api, type TestApp, type TestEnv } from './helpers.js';
-
-const BIN = fileURLToPath(new URL('../../bin/fewshot.js', import.meta.url));
+import { BIN } from '../../scripts/lib/service.js';
 
 const tinyJob = (datasetId: string) => ({
   datasetId,
